@@ -1,0 +1,391 @@
+"""Typed run configuration: dataclasses are the single schema.
+
+A run config is built from, in order: the dataclass defaults, a preset or YAML file,
+then dotted ``key=value`` overrides (``train.epochs=2``). Unknown keys, wrong types and
+contradictory settings raise :class:`~electralab.errors.ConfigError` with the key named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from .errors import ConfigError
+
+PRESET_DIR = Path(__file__).parent / "presets"
+
+
+@dataclass
+class DataConfig:
+    """Where the data is and how it is read."""
+
+    format: str = "table"
+    """Reader name: nsmc, ynat, klue_json, imdb, sst2 or table (CSV/TSV/JSONL)."""
+    data_dir: str | None = None
+    """Folder the split files below are relative to (a preset's files already on disk)."""
+    train_file: str | None = None
+    """Training file (relative to data_dir unless absolute)."""
+    dev_file: str | None = None
+    """Dev file for model selection; when absent, a stratified, seeded dev split is carved out of train."""
+    test_file: str | None = None
+    """Test file, used only for the final report, never for model selection."""
+    text_column: str = "text"
+    """Text column for the table reader."""
+    text_pair_column: str | None = None
+    """Optional second text column (sentence pairs)."""
+    label_column: str = "label"
+    """Label column for the table reader."""
+    dev_fraction: float = 0.1
+    """Fraction of train carved out as dev when there is no dev file."""
+    max_length: int = 128
+    """Tokens per example after truncation."""
+    empty_texts: Literal["skip", "keep"] = "skip"
+    """What to do with empty texts: skip them (counted and reported) or keep them."""
+    max_train_rows: int | None = None
+    """Use only the first N training rows (before the dev carve)."""
+    max_dev_rows: int | None = None
+    """Use only the first N dev rows."""
+    max_test_rows: int | None = None
+    """Use only the first N test rows."""
+    allow_hangul_normalization: bool = False
+    """Allow a tokenizer whose normaliser rewrites Hangul syllables (e.g. lowercasing + accent stripping)."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.dev_fraction < 1.0:
+            raise ConfigError(f"data.dev_fraction={self.dev_fraction}: expected a number between 0 and 1")
+        if self.max_length < 8:
+            raise ConfigError(f"data.max_length={self.max_length}: expected at least 8 tokens")
+
+    def resolve(self, name: str | None) -> Path | None:
+        """Return the path of a split file, joined to ``data_dir`` when relative."""
+        if name is None:
+            return None
+        path = Path(name).expanduser()
+        if not path.is_absolute() and self.data_dir is not None:
+            path = Path(self.data_dir).expanduser() / path
+        return path
+
+
+@dataclass
+class ModelConfig:
+    """Which encoder and which head."""
+
+    name_or_path: str | None = None
+    """Hub id or local folder of any encoder AutoModel can load (ELECTRA, BERT, RoBERTa, ...)."""
+    head: str = "cls"
+    """Head on the encoder: cls, mean, max, attention, lstm, gru, cnn."""
+    dropout: float | None = None
+    """Head dropout; default: the encoder's hidden_dropout_prob."""
+    rnn_hidden_size: int = 256
+    """Hidden size per direction of the lstm/gru heads."""
+    cnn_kernel_sizes: list[int] = field(default_factory=lambda: [2, 3, 4])
+    """Kernel widths of the cnn head."""
+    cnn_filters: int = 128
+    """Filters per kernel width of the cnn head."""
+
+    def __post_init__(self) -> None:
+        if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"model.dropout={self.dropout}: expected a probability in [0, 1)")
+
+
+@dataclass
+class TrainConfig:
+    """The training recipe."""
+
+    epochs: float = 3.0
+    """Training epochs."""
+    max_steps: int = -1
+    """Stop after this many optimiser steps (overrides epochs when > 0)."""
+    batch_size: int = 32
+    """Examples per device per step."""
+    eval_batch_size: int = 64
+    """Examples per batch in evaluation and prediction."""
+    learning_rate: float = 5e-5
+    """Peak learning rate of the encoder's top layer."""
+    head_learning_rate: float | None = None
+    """Learning rate of the head; default: learning_rate."""
+    weight_decay: float = 0.01
+    """Decoupled weight decay, applied to tensors of rank >= 2 only."""
+    adam_epsilon: float = 1e-8
+    """AdamW epsilon."""
+    warmup: float = 0.0
+    """Warmup: a float in [0, 1) is a ratio of all steps, an integer >= 1 a number of steps."""
+    scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "linear"
+    """Learning-rate decay after warmup."""
+    grad_accumulation: int = 1
+    """Gradient accumulation steps."""
+    max_grad_norm: float = 1.0
+    """Gradient clipping norm (0 disables)."""
+    seed: int = 42
+    """Seed for initialisation, shuffling and the dev carve."""
+    precision: Literal["fp32", "bf16", "fp16", "auto"] = "fp32"
+    """Mixed precision: bf16/fp16 where the hardware has it; auto picks bf16 on CUDA with bf16 support."""
+    eval_strategy: Literal["epoch", "steps"] = "epoch"
+    """Evaluate (and checkpoint) every epoch or every eval_steps steps."""
+    eval_steps: int = 500
+    """Steps between evaluations when eval_strategy=steps."""
+    logging_steps: int = 50
+    """Steps between training-loss logs."""
+    metric_for_best: str = "accuracy"
+    """Dev metric that selects the best checkpoint: accuracy, f1_macro, f1_micro, f1_weighted, loss."""
+    keep_checkpoints: int = 2
+    """Checkpoints kept on disk (the best one is always kept)."""
+    early_stopping_patience: int | None = None
+    """Stop after this many evaluations without improvement (None disables)."""
+    early_stopping_min_delta: float = 0.0
+    """Smallest change of metric_for_best that counts as an improvement."""
+    freeze_embeddings: bool = False
+    """Freeze the whole embedding block (word, position, type, LayerNorm)."""
+    freeze_word_embeddings: bool = False
+    """Freeze only the word-embedding table (cheap speed-up for 250k-token vocabularies)."""
+    freeze_layers: int = 0
+    """Freeze the lowest N encoder layers."""
+    freeze_encoder_epochs: float = 0.0
+    """Train only the head for the first K epochs, then unfreeze the encoder."""
+    layer_lr_decay: float = 1.0
+    """Layer-wise LR decay: layer i from the top gets learning_rate * decay**i (1.0 disables)."""
+    loss: str = "cross_entropy"
+    """Loss by name: cross_entropy or focal."""
+    class_weights: str | list[float] | None = None
+    """Class weights: 'balanced' (from train label counts) or one weight per label."""
+    label_smoothing: float = 0.0
+    """Label smoothing for single-label cross-entropy."""
+    focal_gamma: float = 2.0
+    """Focusing parameter of the focal loss."""
+    group_by_length: bool = True
+    """Batch examples of similar length together (with dynamic padding)."""
+    report_to: list[str] = field(default_factory=lambda: ["tensorboard"])
+    """Trackers: tensorboard, wandb, mlflow (the latter two when installed), or [] for none."""
+    progress_bar: bool = True
+    """Show progress bars."""
+
+    def __post_init__(self) -> None:
+        if self.warmup < 0 or (self.warmup >= 1 and self.warmup != int(self.warmup)):
+            raise ConfigError(f"train.warmup={self.warmup}: expected a ratio in [0, 1) or a whole number of steps")
+        if self.epochs <= 0 and self.max_steps <= 0:
+            raise ConfigError("train.epochs and train.max_steps are both <= 0: set one of them")
+        if self.freeze_encoder_epochs and self.freeze_encoder_epochs >= self.epochs and self.max_steps <= 0:
+            raise ConfigError(
+                f"train.freeze_encoder_epochs={self.freeze_encoder_epochs} >= train.epochs={self.epochs}: "
+                "the encoder would never train; lower it or raise train.epochs"
+            )
+        if self.freeze_embeddings and self.freeze_word_embeddings:
+            raise ConfigError(
+                "train.freeze_embeddings and train.freeze_word_embeddings are both set: "
+                "freeze_embeddings already freezes the word embeddings; keep one"
+            )
+        if not 0.0 < self.layer_lr_decay <= 1.0:
+            raise ConfigError(f"train.layer_lr_decay={self.layer_lr_decay}: expected a number in (0, 1]")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ConfigError(f"train.label_smoothing={self.label_smoothing}: expected a number in [0, 1)")
+        if self.early_stopping_patience is not None and self.early_stopping_patience < 1:
+            raise ConfigError("train.early_stopping_patience: expected an integer >= 1 (or null to disable)")
+        if isinstance(self.class_weights, str) and self.class_weights != "balanced":
+            raise ConfigError(f"train.class_weights={self.class_weights!r}: expected 'balanced' or a list of numbers")
+        if self.batch_size < 1 or self.eval_batch_size < 1 or self.grad_accumulation < 1:
+            raise ConfigError("train.batch_size, train.eval_batch_size and train.grad_accumulation must be >= 1")
+
+    def warmup_steps(self) -> float | int:
+        """The value for ``TrainingArguments.warmup_steps`` (a float is a ratio there)."""
+        return int(self.warmup) if self.warmup >= 1 else float(self.warmup)
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs; written resolved into every run folder."""
+
+    task: str = "sequence_classification"
+    """Task name (sequence_classification)."""
+    output_dir: str = "runs"
+    """Parent folder; each run gets its own timestamped folder inside it."""
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (YAML/JSON serialisable)."""
+        return dataclasses.asdict(self)
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    """Check (and gently coerce) ``value`` against a type hint; raise ConfigError naming ``key``."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for option in args:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option, key)
+            except ConfigError as err:
+                errors.append(str(err))
+        raise ConfigError(f"{key}={value!r}: expected {_describe(hint)}")
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"{key}={value!r}: expected one of {list(args)}")
+        return value
+    if origin is list:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key}={value!r}: expected a list, e.g. {key}=[a,b]")
+        return [_coerce(v, args[0], f"{key}[{i}]") for i, v in enumerate(value)]
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}={value!r}: expected true or false")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}={value!r}: expected an integer")
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):  # YAML 1.1 reads "1e-3" (no dot) as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{key}={value!r}: expected a number")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise ConfigError(f"{key}={value!r}: expected a string")
+    return value
+
+
+def _describe(hint: Any) -> str:
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    names = [getattr(a, "__name__", str(a)) for a in args]
+    return " or ".join(names) + (" or null" if type(None) in typing.get_args(hint) else "")
+
+
+def _build(cls: type, values: dict[str, Any], prefix: str) -> Any:
+    """Build dataclass ``cls`` from a nested dict, rejecting unknown keys."""
+    if not isinstance(values, dict):
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a mapping of keys, got {values!r}")
+    hints = _type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in values.items():
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"; did you mean {prefix}{close[0]}?" if close else f"; known keys: {', '.join(names)}"
+            raise ConfigError(f"unknown config key {prefix}{key}{hint}")
+        hint_type = hints[key]
+        if dataclasses.is_dataclass(hint_type):
+            kwargs[key] = _build(hint_type, value, f"{prefix}{key}.")
+        else:
+            kwargs[key] = _coerce(value, hint_type, f"{prefix}{key}")
+    return cls(**kwargs)
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_override(text: str) -> dict[str, Any]:
+    """Turn ``train.epochs=2`` into ``{"train": {"epochs": 2}}`` (the value is parsed as YAML)."""
+    if "=" not in text:
+        raise ConfigError(f"override {text!r}: expected dotted key=value, e.g. train.epochs=2")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"override {text!r}: the value is not valid YAML ({err.problem})") from None
+    nested: dict[str, Any] = value
+    for part in reversed(key.strip().split(".")):
+        nested = {part: nested}
+    return nested
+
+
+def preset_names() -> list[str]:
+    """Names of the presets shipped with the package."""
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML config file into a dict, with a clear error on failure."""
+    if not path.is_file():
+        raise ConfigError(f"config file {path} not found")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping of config keys at the top level")
+    return loaded
+
+
+def build_config(
+    preset: str | None = None,
+    config_file: str | Path | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    **sections: dict[str, Any],
+) -> RunConfig:
+    """Build a validated :class:`RunConfig` from a preset, a YAML file, section dicts and overrides.
+
+    Args:
+        preset: Name of a shipped preset (see :func:`preset_names`).
+        config_file: A YAML file with the same shape as :class:`RunConfig`.
+        overrides: Dotted ``key=value`` strings, applied last.
+        **sections: Extra nested dicts merged before overrides (the CLI's flags).
+    """
+    values: dict[str, Any] = {}
+    if preset is not None:
+        if preset not in preset_names():
+            raise ConfigError(f"unknown preset {preset!r}; available: {', '.join(preset_names())}")
+        values = _merge(values, load_yaml(PRESET_DIR / f"{preset}.yaml"))
+    if config_file is not None:
+        values = _merge(values, load_yaml(Path(config_file)))
+    for key, section in sections.items():
+        values = _merge(values, {key: section})
+    for text in overrides:
+        values = _merge(values, parse_override(text))
+    return _build(RunConfig, values, "")
+
+
+def config_from_dict(values: dict[str, Any]) -> RunConfig:
+    """Rebuild a :class:`RunConfig` from its ``to_dict`` form (e.g. a saved run_config.yaml)."""
+    return _build(RunConfig, values, "")
+
+
+def field_help(cls: type) -> dict[str, str]:
+    """Field docstrings of a config dataclass, for ``--help`` (read from the source)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for node, nxt in zip(body, body[1:], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(nxt, ast.Expr)
+            and isinstance(nxt.value, ast.Constant)
+        ):
+            docs[node.target.id] = str(nxt.value.value)
+    return docs

@@ -1,0 +1,88 @@
+"""Tokenisation of text splits, and checks of what a tokenizer does to Korean text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from datasets import Dataset
+from transformers import PreTrainedTokenizerBase
+
+from ..errors import ConfigError
+
+_HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
+_COMPAT_JAMO = re.compile(r"[\u3131-\u318e]")
+UNK_WARN_RATE = 0.02
+"""Above this share of [UNK] tokens the run prints a warning: the vocabulary does not fit the text."""
+
+
+def _normalize(tokenizer: PreTrainedTokenizerBase, text: str) -> str:
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    normalizer = getattr(backend, "normalizer", None)
+    return normalizer.normalize_str(text) if normalizer is not None else text
+
+
+def check_korean_handling(
+    tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], allow_hangul_normalization: bool
+) -> list[str]:
+    """Refuse a tokenizer that rewrites Hangul syllables (e.g. uncased BERT's NFD + accent stripping).
+
+    Returns notes to show (compatibility jamo such as ㅋ changed by NFKC-style normalisers).
+    """
+    sample = [t for t in texts[:5000] if _HANGUL_SYLLABLE.search(t)]
+    if not sample:
+        return []
+    notes = []
+    syllables = "".join(dict.fromkeys(ch for t in sample[:500] for ch in t if _HANGUL_SYLLABLE.match(ch)))
+    if _normalize(tokenizer, syllables) != syllables and not allow_hangul_normalization:
+        raise ConfigError(
+            f"the tokenizer of {tokenizer.name_or_path} rewrites Hangul syllables (lowercasing/accent "
+            "stripping decomposes them into jamo), which silently destroys Korean text; use a cased or "
+            "Korean-aware model, or set data.allow_hangul_normalization=true if you really mean it"
+        )
+    jamo_texts = [t for t in sample if _COMPAT_JAMO.search(t)]
+    changed = sum(
+        1
+        for t in jamo_texts
+        if _normalize(tokenizer, "".join(_COMPAT_JAMO.findall(t))) != "".join(_COMPAT_JAMO.findall(t))
+    )
+    if changed:
+        notes.append(
+            f"the tokenizer's normaliser rewrites compatibility jamo (e.g. ㅋ, ㅠ) in {changed} of "
+            f"{len(sample)} sampled Korean texts"
+        )
+    return notes
+
+
+def unk_rate(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], sample: int = 5000) -> float:
+    """Share of [UNK] among the tokens of (up to ``sample``) texts."""
+    if tokenizer.unk_token_id is None:
+        return 0.0
+    encoded = tokenizer(list(texts[:sample]), add_special_tokens=False)["input_ids"]
+    total = sum(len(ids) for ids in encoded)
+    unknown = sum(ids.count(tokenizer.unk_token_id) for ids in encoded)
+    return unknown / total if total else 0.0
+
+
+def encode_split(
+    dataset: Dataset,
+    tokenizer: PreTrainedTokenizerBase,
+    label2id: dict[str, int] | None,
+    max_length: int,
+) -> Dataset:
+    """Tokenise ``text`` (+ ``text_pair``) without padding; add ``labels`` and ``length`` columns."""
+    has_pair = "text_pair" in dataset.column_names
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        encoded = tokenizer(
+            batch["text"],
+            batch["text_pair"] if has_pair else None,
+            truncation=True,
+            max_length=max_length,
+        )
+        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+        if label2id is not None:
+            encoded["labels"] = [label2id[label] for label in batch["label"]]
+        return encoded
+
+    return dataset.map(encode, batched=True, remove_columns=dataset.column_names, desc="tokenising")

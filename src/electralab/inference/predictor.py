@@ -1,0 +1,76 @@
+"""Batched prediction: length-sorted batches with dynamic padding, results in input order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
+
+from ..errors import ModelLoadError
+from ..models.loading import load_tokenizer
+
+
+class Predictor:
+    """Wraps a classifier and its tokenizer for fast batched inference."""
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, max_length: int = 128) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+
+    @classmethod
+    def from_folder(cls, folder: str | Path, max_length: int | None = None) -> Predictor:
+        """Load a saved electralab (or any sequence-classification) model folder."""
+        folder = Path(folder)
+        if not (folder / "config.json").is_file():
+            raise ModelLoadError(
+                f"{folder} is not a model folder (no config.json); pass the run's model/ folder, e.g. runs/x/model"
+            )
+        model = AutoModelForSequenceClassification.from_pretrained(folder)
+        tokenizer = load_tokenizer(str(folder))
+        if max_length is None:
+            max_length = min(int(getattr(model.config, "max_seq_length", 512)), tokenizer.model_max_length)
+        return cls(model, tokenizer, max_length)
+
+    @torch.inference_mode()
+    def logits(self, texts: Sequence[str], text_pairs: Sequence[str] | None = None, batch_size: int = 64) -> np.ndarray:
+        """Logits (N, num_labels) in the order of ``texts``; batches are formed by sorted length."""
+        encoded = self.tokenizer(
+            list(texts),
+            list(text_pairs) if text_pairs is not None else None,
+            truncation=True,
+            max_length=self.max_length,
+        )
+        order = np.argsort([len(ids) for ids in encoded["input_ids"]], kind="stable")
+        device = next(self.model.parameters()).device
+        out = np.zeros((len(texts), self.model.config.num_labels), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            features = [{key: encoded[key][i] for key in encoded} for i in index]
+            batch = self.tokenizer.pad(features, return_tensors="pt")
+            batch = {k: v.to(device) for k, v in batch.items()}
+            out[index] = self.model(**batch).logits.float().cpu().numpy()
+        return out
+
+    def predict(
+        self, texts: Sequence[str], text_pairs: Sequence[str] | None = None, batch_size: int = 64
+    ) -> list[dict[str, Any]]:
+        """One dict per text: predicted ``label``, its ``score`` and all ``probabilities``."""
+        probabilities = torch.softmax(torch.from_numpy(self.logits(texts, text_pairs, batch_size)), dim=-1)
+        results = []
+        for text, row in zip(texts, probabilities.numpy(), strict=True):
+            best = int(row.argmax())
+            results.append(
+                {
+                    "text": text,
+                    "label": self.label_names[best],
+                    "score": round(float(row[best]), 6),
+                    "probabilities": {n: round(float(p), 6) for n, p in zip(self.label_names, row, strict=True)},
+                }
+            )
+        return results

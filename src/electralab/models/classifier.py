@@ -1,0 +1,84 @@
+"""Encoder + pluggable head as one Hugging Face model, saved and loaded with save/from_pretrained."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import AutoModel, PreTrainedModel
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+from ..training.losses import build_loss
+from .configuration import ElectralabConfig
+from .heads import HeadOptions, build_head
+
+
+class ElectralabPreTrainedModel(PreTrainedModel):
+    """Shared base: config class, weight init and prefix for electralab models."""
+
+    config_class = ElectralabConfig
+    config: ElectralabConfig
+    base_model_prefix = "encoder"
+    supports_gradient_checkpointing = True
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if isinstance(module, nn.GRU):
+            for name, param in module.named_parameters():
+                if "weight" in name:
+                    nn.init.xavier_uniform_(param)
+                else:
+                    nn.init.zeros_(param)
+            return
+        super()._init_weights(module)
+
+
+class ElectralabForSequenceClassification(ElectralabPreTrainedModel):
+    """Any ``AutoModel`` encoder followed by a head from the registry (single-label classification)."""
+
+    def __init__(self, config: ElectralabConfig, encoder: PreTrainedModel | None = None) -> None:
+        super().__init__(config)
+        self.encoder = encoder if encoder is not None else AutoModel.from_config(config.encoder)
+        if getattr(self.encoder, "pooler", None) is not None:
+            self.encoder.pooler = None  # heads pool for themselves; an unused pooler breaks DDP
+        enc = config.encoder
+        dropout = config.head_dropout if config.head_dropout is not None else enc.hidden_dropout_prob
+        options = HeadOptions(
+            rnn_hidden_size=config.rnn_hidden_size,
+            cnn_kernel_sizes=tuple(config.cnn_kernel_sizes),
+            cnn_filters=config.cnn_filters,
+        )
+        self.head = build_head(config.head, enc.hidden_size, config.num_labels, dropout, options)
+        weights = None if config.class_weights is None else torch.tensor(config.class_weights)
+        self.loss_fn = build_loss(
+            config.loss,
+            class_weights=weights,
+            label_smoothing=config.label_smoothing,
+            focal_gamma=config.focal_gamma,
+        )
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        **kwargs: object,
+    ) -> SequenceClassifierOutput:
+        """Encode, pool with the head, and compute the loss when ``labels`` are given.
+
+        Args:
+            input_ids: Token ids (B, T), right-padded.
+            attention_mask: 1 for real tokens, 0 for padding (B, T).
+            token_type_ids: Segment ids (B, T), for encoders that use them.
+            labels: Class indices (B,).
+            **kwargs: Ignored (extra batch keys from the Trainer).
+        """
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        encoder_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            encoder_inputs["token_type_ids"] = token_type_ids
+        hidden = self.encoder(**encoder_inputs).last_hidden_state  # (B, T, H)
+        logits = self.head(hidden, attention_mask)  # (B, num_labels)
+        loss = self.loss_fn(logits, labels) if labels is not None else None
+        return SequenceClassifierOutput(loss=loss, logits=logits)

@@ -1,0 +1,29 @@
+"""Hugging Face config of an electralab classifier: an encoder config plus head and loss settings."""
+
+from __future__ import annotations
+
+from transformers import AutoConfig, PreTrainedConfig
+from transformers.configuration_utils import SubConfigSpec
+
+
+class ElectralabConfig(PreTrainedConfig):
+    """Config of :class:`~electralab.models.classifier.ElectralabForSequenceClassification`.
+
+    ``encoder`` holds the full config of the wrapped encoder (ELECTRA, BERT, RoBERTa, ...), so a saved
+    folder rebuilds the same encoder with no network access.
+    """
+
+    model_type = "electralab"
+    sub_configs_defaults = {"encoder": SubConfigSpec(config_class=AutoConfig, model_type="bert")}
+
+    encoder: PreTrainedConfig | dict | None = None
+    head: str = "cls"
+    head_dropout: float | None = None
+    rnn_hidden_size: int = 256
+    cnn_kernel_sizes: list[int] | tuple[int, ...] = (2, 3, 4)
+    cnn_filters: int = 128
+    loss: str = "cross_entropy"
+    class_weights: list[float] | None = None
+    label_smoothing: float = 0.0
+    focal_gamma: float = 2.0
+    max_seq_length: int = 512

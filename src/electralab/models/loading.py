@@ -1,0 +1,49 @@
+"""Load encoders and tokenizers from a hub id or a local folder, with clear errors offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from ..errors import ModelLoadError
+
+
+def _looks_local(name: str) -> bool:
+    return name.startswith((".", "/", "~")) or Path(name).expanduser().exists() or name.count("/") > 1
+
+
+def _check_source(name: str | None) -> str:
+    if not name:
+        raise ModelLoadError("no model given: pass --model with a hub id or a local model folder")
+    path = Path(name).expanduser()
+    if _looks_local(name) and not path.is_dir():
+        raise ModelLoadError(f"model folder {name} does not exist; pass an existing folder or a hub id to --model")
+    return str(path) if path.is_dir() else name
+
+
+def _hub_error(name: str, err: Exception) -> ModelLoadError:
+    return ModelLoadError(
+        f"could not load {name!r} ({type(err).__name__}: {str(err).splitlines()[0][:160]}); "
+        "if the Hugging Face hub is unreachable, download the model elsewhere and pass its local folder to --model"
+    )
+
+
+def load_tokenizer(name: str | None) -> PreTrainedTokenizerBase:
+    """Load the tokenizer of ``name`` (hub id or folder), padding on the right."""
+    source = _check_source(name)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+    except (OSError, ValueError) as err:
+        raise _hub_error(source, err) from None
+    tokenizer.padding_side = "right"
+    return tokenizer
+
+
+def load_encoder(name: str | None) -> PreTrainedModel:
+    """Load the bare encoder (``AutoModel``) of ``name``: ELECTRA, BERT, RoBERTa or any other."""
+    source = _check_source(name)
+    try:
+        return AutoModel.from_pretrained(source)
+    except (OSError, ValueError) as err:
+        raise _hub_error(source, err) from None

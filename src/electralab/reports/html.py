@@ -1,0 +1,315 @@
+"""A self-contained HTML report for a fine-tuning run.
+
+``write_report`` writes ``report.html`` into the run folder, with the plots embedded as base64 PNGs and
+also saved as separate PNG files beside it. Every section is optional: a metrics dict without a test
+split, per-class scores or a confusion matrix simply skips those parts.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import logging
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from electralab.reports.plots import plot_confusion_matrix, plot_learning_curves
+
+logger = logging.getLogger(__name__)
+
+REPORT_NAME = "report.html"
+LEARNING_CURVES_NAME = "learning_curves.png"
+CONFUSION_MATRIX_NAME = "confusion_matrix.png"
+MAX_WRONG_EXAMPLES = 20
+
+_SPLITS = ("dev", "test")
+_HEADLINE_ORDER = ("accuracy", "f1_macro", "f1_micro", "f1_weighted", "loss")
+_RUN_LABELS = {
+    "model": "Model",
+    "head": "Head",
+    "task": "Task",
+    "train_rows": "Train rows",
+    "dev_rows": "Dev rows",
+    "test_rows": "Test rows",
+    "best_checkpoint": "Best checkpoint",
+    "train_seconds": "Training time (s)",
+}
+
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans KR", "Malgun Gothic", "Apple SD Gothic Neo",
+       Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222;
+       line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+h3 { font-size: 1.0rem; margin-bottom: 0.4rem; }
+.meta { color: #666; font-size: 0.9rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem 0; font-size: 0.92rem; }
+th, td { border: 1px solid #ddd; padding: 0.3rem 0.6rem; vertical-align: top; }
+th { background: #f4f5f7; text-align: left; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr:nth-child(even) td { background: #fafafa; }
+td.text { max-width: 600px; word-break: break-word; white-space: pre-wrap; }
+.warnings { background: #fdecea; border: 1px solid #f5c2c0; border-left: 5px solid #d93025; color: #8a1c14;
+            padding: 0.6rem 1rem; margin: 1rem 0; border-radius: 4px; }
+.warnings ul { margin: 0.3rem 0 0 0; padding-left: 1.2rem; }
+.note { color: #8a1c14; font-weight: 600; }
+.split-row { display: flex; flex-wrap: wrap; gap: 2rem; }
+img.plot { max-width: 100%; border: 1px solid #eee; }
+a { color: #1a5fb4; }
+"""
+
+
+def _esc(value: Any) -> str:
+    """Escape any value for HTML text or attribute content."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _is_number(value: Any) -> bool:
+    """Return True for ints and floats, excluding bools."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _fmt(value: Any) -> str:
+    """Format a value for a table cell: floats with 3 decimals, ints as-is, the rest escaped."""
+    if value is None:
+        return "&mdash;"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10000 else str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return _esc(value)
+        return f"{value:.3f}"
+    return _esc(value)
+
+
+def _cell(value: Any) -> str:
+    """Return a ``<td>``, right-aligned when the value is numeric."""
+    cls = ' class="num"' if _is_number(value) else ""
+    return f"<td{cls}>{_fmt(value)}</td>"
+
+
+def _table(headers: list[str], rows: list[list[Any]], numeric_columns: set[int] | None = None) -> str:
+    """Render a simple table; ``numeric_columns`` headers are right-aligned."""
+    numeric_columns = numeric_columns or set()
+    head = "".join(
+        f'<th class="num">{_esc(h)}</th>' if i in numeric_columns else f"<th>{_esc(h)}</th>"
+        for i, h in enumerate(headers)
+    )
+    body = "\n".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+
+
+def _img(path: Path, alt: str) -> str:
+    """Embed a PNG as base64 and link to the file beside the report."""
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    name = _esc(Path(path).name)
+    return (
+        f'<p><img class="plot" alt="{_esc(alt)}" src="data:image/png;base64,{data}"></p>\n'
+        f'<p class="meta">File: <a href="{name}">{name}</a></p>'
+    )
+
+
+def _split(metrics: dict, name: str) -> dict | None:
+    """Return the metrics of one split when present and a dict."""
+    value = metrics.get(name)
+    return value if isinstance(value, dict) and value else None
+
+
+def _section_run(run: Any) -> str:
+    """Run summary: known keys first with friendly labels, then any extra scalar keys."""
+    if not isinstance(run, dict) or not run:
+        return ""
+    rows: list[list[Any]] = []
+    for key, label in _RUN_LABELS.items():
+        if key in run:
+            rows.append([label, run[key]])
+    for key, value in run.items():
+        if key not in _RUN_LABELS and not isinstance(value, (dict, list)):
+            rows.append([key, value])
+    return "<h2>Run</h2>\n" + _table(["Field", "Value"], rows)
+
+
+def _section_warnings(warnings: Any) -> str:
+    """Red box listing the run's warnings."""
+    if isinstance(warnings, str):
+        warnings = [warnings]
+    if not isinstance(warnings, (list, tuple)):
+        return ""
+    items = [w for w in warnings if w not in (None, "")]
+    if not items:
+        return ""
+    lis = "\n".join(f"<li>{_esc(w)}</li>" for w in items)
+    return f'<div class="warnings"><strong>Warnings</strong>\n<ul>\n{lis}\n</ul>\n</div>'
+
+
+def _section_headline(splits: dict[str, dict]) -> str:
+    """Headline scalar metrics, one column per split."""
+    if not splits:
+        return ""
+    keys: list[str] = [k for k in _HEADLINE_ORDER if any(_is_number(s.get(k)) for s in splits.values())]
+    for split in splits.values():
+        for key, value in split.items():
+            if key not in keys and _is_number(value):
+                keys.append(key)
+    if not keys:
+        return ""
+    names = list(splits)
+    rows = [[key] + [splits[n].get(key) for n in names] for key in keys]
+    html_out = "<h2>Headline metrics</h2>\n" + _table(
+        ["Metric"] + names, rows, numeric_columns=set(range(1, len(names) + 1))
+    )
+    for name, split in splits.items():
+        if split.get("collapsed"):
+            html_out += (
+                f'\n<p class="note">{_esc(name)}: predictions collapsed onto a single class '
+                "(the model predicts almost only one label).</p>"
+            )
+    return html_out
+
+
+def _section_per_class(name: str, split: dict) -> str:
+    """Per-class precision/recall/F1/support, plus how often each class was predicted."""
+    per_class = split.get("per_class")
+    if not isinstance(per_class, dict) or not per_class:
+        return ""
+    predicted = split.get("prediction_distribution")
+    predicted = predicted if isinstance(predicted, dict) else {}
+    headers = ["Class", "Precision", "Recall", "F1", "Support"]
+    if predicted:
+        headers.append("Predicted")
+    rows: list[list[Any]] = []
+    for label, scores in per_class.items():
+        scores = scores if isinstance(scores, dict) else {}
+        f1 = scores.get("f1", scores.get("f1-score"))
+        row = [label, scores.get("precision"), scores.get("recall"), f1, scores.get("support")]
+        if predicted:
+            row.append(predicted.get(label, 0))
+        rows.append(row)
+    return f"<div><h3>{_esc(name)}</h3>\n" + _table(headers, rows, set(range(1, len(headers)))) + "\n</div>"
+
+
+def _section_wrong(wrong_examples: Any, split_name: str | None) -> str:
+    """The most confidently wrong examples (already sorted by the caller)."""
+    if not isinstance(wrong_examples, (list, tuple)) or not wrong_examples:
+        return ""
+    shown = [ex for ex in wrong_examples if isinstance(ex, dict)][:MAX_WRONG_EXAMPLES]
+    if not shown:
+        return ""
+    rows = []
+    for i, ex in enumerate(shown, start=1):
+        rows.append(
+            f'<tr><td class="num">{i}</td><td class="text">{_esc(ex.get("text"))}</td>'
+            f"<td>{_esc(ex.get('label'))}</td><td>{_esc(ex.get('predicted'))}</td>"
+            f"{_cell(ex.get('confidence'))}</tr>"
+        )
+    where = f" ({_esc(split_name)})" if split_name else ""
+    total = len(wrong_examples)
+    caption = f"Showing {len(shown)} of {total}." if total > len(shown) else ""
+    return (
+        f"<h2>Most confidently wrong examples{where}</h2>\n"
+        + (f'<p class="meta">{caption}</p>\n' if caption else "")
+        + '<table>\n<thead><tr><th class="num">#</th><th>Text</th><th>True</th><th>Predicted</th>'
+        '<th class="num">Confidence</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>"
+    )
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to a temp file in the same folder, then move it over ``path``."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600; a report is meant to be shared
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        raise
+
+
+def write_report(
+    run_dir: Path,
+    metrics: dict,
+    log_history: list[dict],
+    wrong_examples: list[dict],
+    title: str = "electralab run report",
+) -> Path:
+    """Write ``report.html`` and its plots into ``run_dir``.
+
+    Args:
+        run_dir: The run folder; created if missing.
+        metrics: ``{"run": {...}, "dev": {...}, "test": {...}, "warnings": [...]}``; every part is optional.
+        log_history: ``Trainer.state.log_history`` for the learning curves (may be empty).
+        wrong_examples: Dicts with ``text``, ``label``, ``predicted``, ``confidence``, most confidently
+            wrong first; the first 20 are shown.
+        title: Page title and heading.
+
+    Returns:
+        The path of the written ``report.html``.
+    """
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    metrics = metrics if isinstance(metrics, dict) else {}
+    splits = {name: s for name in _SPLITS if (s := _split(metrics, name)) is not None}
+
+    parts: list[str] = []
+    generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    parts.append(f'<h1>{_esc(title)}</h1>\n<p class="meta">Generated {_esc(generated)}</p>')
+    parts.append(_section_warnings(metrics.get("warnings")))
+    parts.append(_section_run(metrics.get("run")))
+    parts.append(_section_headline(splits))
+
+    # Learning curves.
+    curves_path = None
+    try:
+        curves_path = plot_learning_curves(log_history or [], run_dir / LEARNING_CURVES_NAME)
+    except Exception:  # a broken plot must not cost the whole report
+        logger.warning("Could not plot learning curves", exc_info=True)
+    if curves_path is not None:
+        parts.append("<h2>Learning curves</h2>\n" + _img(curves_path, "learning curves"))
+
+    # Confusion matrix: test if it has one, else dev.
+    for name in ("test", "dev"):
+        split = splits.get(name)
+        matrix = split.get("confusion_matrix") if split else None
+        if not isinstance(matrix, list) or not matrix:
+            continue
+        try:
+            labels = split.get("label_names") or list((split.get("per_class") or {}).keys())
+            cm_path = plot_confusion_matrix(matrix, list(labels), run_dir / CONFUSION_MATRIX_NAME)
+        except Exception:
+            logger.warning("Could not plot the %s confusion matrix", name, exc_info=True)
+            continue
+        parts.append(
+            f"<h2>Confusion matrix ({_esc(name)})</h2>\n"
+            '<p class="meta">Rows are true labels, columns predicted; colour is the row fraction.</p>\n'
+            + _img(cm_path, f"{name} confusion matrix")
+        )
+        break
+
+    per_class = [s for name, split in splits.items() if (s := _section_per_class(name, split))]
+    if per_class:
+        parts.append('<h2>Per-class metrics</h2>\n<div class="split-row">\n' + "\n".join(per_class) + "\n</div>")
+
+    wrong_split = "test" if "test" in splits else ("dev" if "dev" in splits else None)
+    parts.append(_section_wrong(wrong_examples, wrong_split))
+
+    body = "\n\n".join(p for p in parts if p)
+    document = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+    report_path = run_dir / REPORT_NAME
+    _atomic_write_text(report_path, document)
+    return report_path

@@ -1,0 +1,75 @@
+"""Run folders: one timestamped folder per run, the resolved config inside, complete checkpoints only."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..config import RunConfig, config_from_dict
+from ..errors import ConfigError
+
+RUN_CONFIG = "run_config.yaml"
+CHECKPOINTS = "checkpoints"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+_CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt", "scheduler.pt")
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file and ``os.replace`` so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomically write JSON (UTF-8, Korean kept readable)."""
+    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def new_run_dir(output_dir: str, name: str) -> Path:
+    """Create ``output_dir/<name>-YYYYmmdd-HHMMSS`` (suffixed if it exists); never reuse a folder."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(output_dir).expanduser() / f"{name}-{stamp}"
+    candidate, n = base, 1
+    while True:
+        try:
+            candidate.mkdir(parents=True)
+            return candidate
+        except FileExistsError:
+            n += 1
+            candidate = base.with_name(f"{base.name}-{n}")
+
+
+def save_run_config(run_dir: Path, config: RunConfig) -> None:
+    """Write the resolved config as YAML."""
+    atomic_write(run_dir / RUN_CONFIG, yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True))
+
+
+def load_run_config(run_dir: Path) -> RunConfig:
+    """Read a run folder's resolved config (for resume, evaluate and predict)."""
+    path = run_dir / RUN_CONFIG
+    if not path.is_file():
+        raise ConfigError(f"{run_dir} has no {RUN_CONFIG}: pass a folder created by `electralab train`")
+    return config_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def last_complete_checkpoint(run_dir: Path) -> Path | None:
+    """The newest checkpoint whose state, optimiser and scheduler were all written (a kill mid-save is skipped)."""
+    folder = run_dir / CHECKPOINTS
+    if not folder.is_dir():
+        return None
+    found = []
+    for child in folder.iterdir():
+        match = _CHECKPOINT.match(child.name)
+        if match and all((child / f).is_file() for f in _CHECKPOINT_FILES):
+            found.append((int(match.group(1)), child))
+    return max(found)[1] if found else None

@@ -1,0 +1,163 @@
+"""Losses against hand-computed values, parameter groups, freezing, class weights, collapse detection."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from electralab.config import TrainConfig
+from electralab.models import ElectralabConfig, ElectralabForSequenceClassification
+from electralab.models.loading import load_encoder
+from electralab.tasks.classification import class_weights
+from electralab.training.losses import build_loss
+from electralab.training.metrics import full_report, is_collapsed
+from electralab.training.params import apply_freezing, optimizer_groups
+
+
+def test_cross_entropy_with_weights_and_smoothing_by_hand():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
+    labels = torch.tensor([0, 0])
+    p0 = [math.exp(2) / (math.exp(2) + 1), 1 / (1 + math.e)]
+    plain = -(math.log(p0[0]) + math.log(p0[1])) / 2
+    assert build_loss("cross_entropy")(logits, labels).item() == pytest.approx(plain, rel=1e-6)
+    # Weighted mean: sum(w_y * nll) / sum(w_y); both rows are class 0 so weights cancel.
+    weighted = build_loss("cross_entropy", class_weights=torch.tensor([3.0, 1.0]))(logits, labels).item()
+    assert weighted == pytest.approx(plain, rel=1e-6)
+    smoothed = build_loss("cross_entropy", label_smoothing=0.2)(logits, labels).item()
+    log_p = torch.log_softmax(logits, -1)
+    by_hand = (-(0.9 * log_p[:, 0] + 0.1 * log_p[:, 1])).mean().item()
+    assert smoothed == pytest.approx(by_hand, rel=1e-6)
+
+
+def test_focal_loss_by_hand():
+    logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    labels = torch.tensor([0, 2])
+    p = [math.exp(2) / (math.exp(2) + 2), 1 / 3]
+    expected = sum(-((1 - q) ** 2) * math.log(q) for q in p) / 2
+    assert build_loss("focal", focal_gamma=2.0)(logits, labels).item() == pytest.approx(expected, rel=1e-6)
+    alpha = torch.tensor([0.5, 1.0, 2.0])
+    expected_alpha = (-0.5 * (1 - p[0]) ** 2 * math.log(p[0]) - 2.0 * (1 - p[1]) ** 2 * math.log(p[1])) / 2
+    assert build_loss("focal", class_weights=alpha)(logits, labels).item() == pytest.approx(expected_alpha, rel=1e-6)
+    # gamma = 0 is plain cross-entropy
+    assert build_loss("focal", focal_gamma=0.0)(logits, labels).item() == pytest.approx(
+        build_loss("cross_entropy")(logits, labels).item(), rel=1e-6
+    )
+
+
+def test_balanced_class_weights_match_sklearn():
+    from sklearn.utils.class_weight import compute_class_weight
+
+    labels = [0, 0, 0, 1, 2, 2]
+    expected = compute_class_weight("balanced", classes=np.array([0, 1, 2]), y=np.array(labels))
+    assert class_weights("balanced", labels, 3) == pytest.approx(expected.tolist())
+    assert class_weights([1, 2, 3], labels, 3) == [1.0, 2.0, 3.0]
+
+
+def _model(toy_encoder, head="cls"):
+    encoder = load_encoder(str(toy_encoder))
+    config = ElectralabConfig(encoder=encoder.config.to_dict(), head=head, id2label={0: "a", 1: "b"})
+    return ElectralabForSequenceClassification(config, encoder=encoder)
+
+
+def test_weight_decay_by_rank_and_layerwise_lr(toy_encoder):
+    model = _model(toy_encoder)
+    train = TrainConfig(learning_rate=1e-3, layer_lr_decay=0.5, weight_decay=0.1, head_learning_rate=5e-3)
+    groups = optimizer_groups(model, train)
+    by_param = {id(p): g for g in groups for p in g["params"]}
+    named = dict(model.named_parameters())
+    assert len(by_param) == len(named)
+    for name, param in named.items():
+        group = by_param[id(param)]
+        assert group["weight_decay"] == (0.1 if param.dim() >= 2 else 0.0), name
+    # 2 layers: embeddings get lr * 0.5**3, layer 0 lr * 0.5**2, layer 1 lr * 0.5, head its own lr.
+    assert by_param[id(named["encoder.embeddings.word_embeddings.weight"])]["lr"] == pytest.approx(1e-3 / 8)
+    assert by_param[id(named["encoder.encoder.layer.0.output.dense.weight"])]["lr"] == pytest.approx(1e-3 / 4)
+    assert by_param[id(named["encoder.encoder.layer.1.output.dense.weight"])]["lr"] == pytest.approx(1e-3 / 2)
+    assert by_param[id(named["head.classifier.weight"])]["lr"] == pytest.approx(5e-3)
+    assert by_param[id(named["head.classifier.bias"])]["weight_decay"] == 0.0
+
+
+def test_freezing_word_embeddings_and_lowest_layers(toy_encoder):
+    model = _model(toy_encoder)
+    frozen = apply_freezing(model, TrainConfig(freeze_word_embeddings=True, freeze_layers=1))
+    named = dict(model.named_parameters())
+    assert not named["encoder.embeddings.word_embeddings.weight"].requires_grad
+    assert named["encoder.embeddings.position_embeddings.weight"].requires_grad
+    assert all(not p.requires_grad for n, p in named.items() if ".layer.0." in n)
+    assert all(p.requires_grad for n, p in named.items() if ".layer.1." in n or n.startswith("head."))
+    assert len(frozen) == 1 + sum(1 for n in named if ".layer.0." in n)
+    trainable = {id(p) for g in optimizer_groups(model, TrainConfig()) for p in g["params"]}
+    assert id(named["encoder.embeddings.word_embeddings.weight"]) not in trainable
+
+
+def test_frozen_parameters_do_not_change_in_training(toy_encoder, toy_data, tmp_path):
+    from electralab.config import build_config
+    from electralab.training.recipe import run_training
+
+    result = run_training(
+        build_config(
+            overrides=[
+                f"model.name_or_path={toy_encoder}",
+                f"data.data_dir={toy_data}",
+                "data.train_file=train.csv",
+                "train.max_steps=6",
+                "train.freeze_embeddings=true",
+                "train.freeze_layers=1",
+                "train.report_to=[]",
+                "train.progress_bar=false",
+                f"output_dir={tmp_path}",
+                "train.learning_rate=1e-2",
+            ]
+        )
+    )
+    from transformers import AutoModel, AutoModelForSequenceClassification
+
+    before = dict(AutoModel.from_pretrained(toy_encoder).named_parameters())
+    after = dict(AutoModelForSequenceClassification.from_pretrained(result.model_dir).encoder.named_parameters())
+    assert torch.equal(before["embeddings.word_embeddings.weight"], after["embeddings.word_embeddings.weight"])
+    assert torch.equal(before["encoder.layer.0.output.dense.weight"], after["encoder.layer.0.output.dense.weight"])
+    assert not torch.equal(before["encoder.layer.1.output.dense.weight"], after["encoder.layer.1.output.dense.weight"])
+
+
+def test_head_first_then_encoder(toy_encoder, toy_data, tmp_path):
+    from transformers import TrainerCallback
+
+    from electralab.config import build_config
+    from electralab.training.recipe import run_training
+
+    seen = []
+
+    class Watch(TrainerCallback):
+        def on_step_end(self, args, state, control, model=None, **kwargs):
+            seen.append((state.epoch, model.encoder.encoder.layer[1].output.dense.weight.requires_grad))
+
+    run_training(
+        build_config(
+            overrides=[
+                f"model.name_or_path={toy_encoder}",
+                f"data.data_dir={toy_data}",
+                "data.train_file=train.csv",
+                "train.epochs=2",
+                "train.freeze_encoder_epochs=1",
+                "train.report_to=[]",
+                "train.progress_bar=false",
+                f"output_dir={tmp_path}",
+                "train.batch_size=32",
+            ]
+        ),
+        extra_callbacks=[Watch()],
+    )
+    assert [grad for epoch, grad in seen if epoch <= 1.0] and not any(g for e, g in seen if e <= 1.0)
+    assert [grad for epoch, grad in seen if epoch > 1.01] and all(g for e, g in seen if e > 1.01)
+
+
+def test_collapse_is_detected():
+    labels = np.array([0, 1] * 50)
+    assert is_collapsed(labels, np.zeros(100, dtype=int))
+    assert not is_collapsed(labels, labels)
+    report = full_report(labels, np.zeros(100, dtype=int), ["neg", "pos"])
+    assert report["collapsed"] and report["prediction_distribution"] == {"neg": 100, "pos": 0}
+    assert report["per_class"]["pos"]["recall"] == 0.0 and report["confusion_matrix"] == [[50, 0], [50, 0]]
