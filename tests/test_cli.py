@@ -108,12 +108,12 @@ def test_predict_stdin_to_stdout_and_file_to_file(nsmc_run, tmp_path, capsys, mo
     assert [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()] == rows
 
 
-PRESET_DATA = {"nsmc": "nsmc", "ynat": "klue_ynat", "imdb": "imdb", "sst2": "sst2"}
+PRESET_DATA = {"nsmc": "nsmc", "ynat": "klue_ynat", "imdb": "imdb", "sst2": "sst2", "unsmile": "korean_unsmile"}
 
 
 def test_every_preset_is_covered():
     assert preset_names() == sorted(PRESET_DATA)
-    assert len(list(PRESET_DIR.glob("*.yaml"))) == 4
+    assert len(list(PRESET_DIR.glob("*.yaml"))) == 5
 
 
 def _imdb_mixed(folder: Path) -> Path:
@@ -129,7 +129,7 @@ def _imdb_mixed(folder: Path) -> Path:
 
 @pytest.mark.parametrize("preset", sorted(PRESET_DATA))
 def test_preset_trains_through_the_cli(preset, korean_encoder, toy_encoder, tmp_path):
-    encoder = korean_encoder if preset in ("nsmc", "ynat") else toy_encoder
+    encoder = korean_encoder if preset in ("nsmc", "ynat", "unsmile") else toy_encoder
     data_dir = _imdb_mixed(tmp_path / "imdb") if preset == "imdb" else SHARED_DATA / PRESET_DATA[preset]
     code = main(
         [

@@ -161,3 +161,35 @@ def test_collapse_is_detected():
     report = full_report(labels, np.zeros(100, dtype=int), ["neg", "pos"])
     assert report["collapsed"] and report["prediction_distribution"] == {"neg": 100, "pos": 0}
     assert report["per_class"]["pos"]["recall"] == 0.0 and report["confusion_matrix"] == [[50, 0], [50, 0]]
+
+
+def test_cls_head_starts_from_a_pretrained_pooler(tmp_path, toy_encoder):
+    from datasets import Dataset
+    from transformers import AutoModelForSequenceClassification, BertConfig, BertModel
+
+    from electralab.config import build_config
+    from electralab.tasks import PreparedData, get_task
+
+    bert_dir = tmp_path / "bert"
+    torch.manual_seed(0)
+    BertModel(
+        BertConfig(vocab_size=60, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    ).save_pretrained(bert_dir)
+    data = PreparedData(train=Dataset.from_dict({"labels": [0, 1]}), dev=None, raw={}, label_names=["a", "b"])
+    task = get_task("sequence_classification")
+    config = build_config(overrides=[f"model.name_or_path={bert_dir}"])
+    encoder = load_encoder(str(bert_dir))
+    pooler_weight = encoder.pooler.dense.weight.detach().clone()
+    model = task.build_model(config, encoder, data)
+    assert isinstance(model.head.activation, torch.nn.Tanh)
+    assert torch.equal(model.head.dense.weight, pooler_weight)
+    model.save_pretrained(tmp_path / "saved")
+    reloaded = AutoModelForSequenceClassification.from_pretrained(tmp_path / "saved")
+    assert isinstance(reloaded.head.activation, torch.nn.Tanh)
+    assert torch.equal(reloaded.head.dense.weight, pooler_weight)
+    # No pooler in the checkpoint (ELECTRA) or reuse_pooler=false: ELECTRA's dense + GELU head.
+    electra = task.build_model(config, load_encoder(str(toy_encoder)), data)
+    assert isinstance(electra.head.activation, torch.nn.GELU)
+    plain = task.build_model(build_config(overrides=["model.reuse_pooler=false"]), load_encoder(str(bert_dir)), data)
+    assert isinstance(plain.head.activation, torch.nn.GELU)
+    assert not torch.equal(plain.head.dense.weight, pooler_weight)

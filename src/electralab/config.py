@@ -41,7 +41,13 @@ class DataConfig:
     text_pair_column: str | None = None
     """Optional second text column (sentence pairs)."""
     label_column: str = "label"
-    """Label column for the table reader."""
+    """Label column for the table reader (multi-label: a JSON list, or a delimited string with label_delimiter)."""
+    label_columns: list[str] | None = None
+    """Multi-label: one 0/1 column per label (multi-hot), in this order."""
+    label_delimiter: str | None = None
+    """Multi-label: labels joined by this delimiter in label_column (e.g. '|')."""
+    none_label: str | None = None
+    """Multi-label: the label meaning 'none of the others' (e.g. clean), if the dataset has one."""
     dev_fraction: float = 0.1
     """Fraction of train carved out as dev when there is no dev file."""
     max_length: int = 128
@@ -81,6 +87,8 @@ class ModelConfig:
     """Hub id or local folder of any encoder AutoModel can load (ELECTRA, BERT, RoBERTa, ...)."""
     head: str = "cls"
     """Head on the encoder: cls, mean, max, attention, lstm, gru, cnn."""
+    reuse_pooler: bool = True
+    """cls head: start from the encoder's pretrained pooler (dense + tanh) when the checkpoint has one."""
     dropout: float | None = None
     """Head dropout; default: the encoder's hidden_dropout_prob."""
     rnn_hidden_size: int = 256
@@ -151,10 +159,20 @@ class TrainConfig:
     """Train only the head for the first K epochs, then unfreeze the encoder."""
     layer_lr_decay: float = 1.0
     """Layer-wise LR decay: layer i from the top gets learning_rate * decay**i (1.0 disables)."""
-    loss: str = "cross_entropy"
-    """Loss by name: cross_entropy or focal."""
+    loss: str = "auto"
+    """Loss by name: cross_entropy (single-label), bce (multi-label), focal (both); auto picks by task."""
     class_weights: str | list[float] | None = None
-    """Class weights: 'balanced' (from train label counts) or one weight per label."""
+    """Class weights: 'balanced' (from train label counts) or one weight per label (single-label)."""
+    pos_weight: str | list[float] | None = None
+    """Multi-label BCE positive weights: 'balanced' (negatives/positives per label) or one per label."""
+    focal_alpha: float | None = None
+    """Multi-label focal loss: weight of positives (negatives get 1 - alpha); None disables."""
+    threshold: float = 0.5
+    """Multi-label: global decision threshold on each label's probability."""
+    tune_thresholds: bool = True
+    """Multi-label: tune one threshold per label on the dev split (maximising that label's F1)."""
+    min_positives_to_tune: int = 5
+    """Multi-label: labels with fewer dev positives keep the global threshold."""
     label_smoothing: float = 0.0
     """Label smoothing for single-label cross-entropy."""
     focal_gamma: float = 2.0
@@ -187,8 +205,14 @@ class TrainConfig:
             raise ConfigError(f"train.label_smoothing={self.label_smoothing}: expected a number in [0, 1)")
         if self.early_stopping_patience is not None and self.early_stopping_patience < 1:
             raise ConfigError("train.early_stopping_patience: expected an integer >= 1 (or null to disable)")
-        if isinstance(self.class_weights, str) and self.class_weights != "balanced":
-            raise ConfigError(f"train.class_weights={self.class_weights!r}: expected 'balanced' or a list of numbers")
+        for key in ("class_weights", "pos_weight"):
+            value = getattr(self, key)
+            if isinstance(value, str) and value != "balanced":
+                raise ConfigError(f"train.{key}={value!r}: expected 'balanced' or a list of numbers")
+        if not 0.0 < self.threshold < 1.0:
+            raise ConfigError(f"train.threshold={self.threshold}: expected a probability in (0, 1)")
+        if self.focal_alpha is not None and not 0.0 < self.focal_alpha < 1.0:
+            raise ConfigError(f"train.focal_alpha={self.focal_alpha}: expected a number in (0, 1) or null")
         if self.batch_size < 1 or self.eval_batch_size < 1 or self.grad_accumulation < 1:
             raise ConfigError("train.batch_size, train.eval_batch_size and train.grad_accumulation must be >= 1")
 
@@ -202,7 +226,7 @@ class RunConfig:
     """Everything a run needs; written resolved into every run folder."""
 
     task: str = "sequence_classification"
-    """Task name (sequence_classification)."""
+    """Task name: sequence_classification or multi_label_classification."""
     output_dir: str = "runs"
     """Parent folder; each run gets its own timestamped folder inside it."""
     data: DataConfig = field(default_factory=DataConfig)

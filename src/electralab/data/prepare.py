@@ -1,4 +1,7 @@
-"""From a DataConfig to train/dev/test ``datasets.Dataset`` splits with labels checked and empties handled."""
+"""From a DataConfig to train/dev/test ``datasets.Dataset`` splits with labels checked and empties handled.
+
+Single-label splits have a ``label`` column (a name); multi-label splits a ``labels`` column (a list of names).
+"""
 
 from __future__ import annotations
 
@@ -10,34 +13,86 @@ from datasets import Dataset
 
 from ..config import DataConfig
 from ..errors import ConfigError, DataError
+from .multilabel import check_multilabel_names_seen, multilabel_checks, read_multilabel_split
 from .readers import read_split
 from .splits import carve_dev_split, check_labels_seen
 
 
 @dataclass
 class Splits:
-    """Raw text splits (columns ``text`` [, ``text_pair``], ``label``) and what was done to them."""
+    """Raw text splits (columns ``text`` [, ``text_pair``], ``label`` or ``labels``) and what was done to them."""
 
     train: Dataset
     dev: Dataset
     test: Dataset | None
     label_names: list[str]
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _natural_key(label: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", label))
 
 
-def _read(data: DataConfig, split: str, path: Path, max_rows: int | None) -> Dataset:
-    return read_split(
-        data.format,
-        path,
-        text_column=data.text_column,
-        text_pair_column=data.text_pair_column,
-        label_column=data.label_column,
-        max_rows=max_rows,
-    )
+class _SingleLabel:
+    """Reads ``label`` columns; the label set is what train contains."""
+
+    def __init__(self, data: DataConfig) -> None:
+        self.data = data
+
+    def read(self, path: Path, max_rows: int | None) -> Dataset:
+        return read_split(
+            self.data.format,
+            path,
+            text_column=self.data.text_column,
+            text_pair_column=self.data.text_pair_column,
+            label_column=self.data.label_column,
+            max_rows=max_rows,
+        )
+
+    def check(self, train: Dataset, other: Dataset, split: str, path: Path) -> None:
+        check_labels_seen(train["label"][:], other, split, str(path))
+
+    def label_names(self, train: Dataset, path: Path) -> tuple[list[str], list[str]]:
+        names = sorted(set(train["label"][:]), key=_natural_key)
+        if len(names) < 2:
+            raise DataError(
+                f"{path}: the training data has only the label {names}; a classifier needs at least two "
+                "(if the file is sorted by label, data.max_train_rows keeps only its first rows)"
+            )
+        return names, []
+
+
+class _MultiLabel:
+    """Reads multi-hot columns, a JSON list column or a delimited label string."""
+
+    def __init__(self, data: DataConfig) -> None:
+        self.data = data
+        self.declared: dict[str, list[str]] = {}
+
+    def read(self, path: Path, max_rows: int | None) -> Dataset:
+        dataset, names = read_multilabel_split(
+            path,
+            text_column=self.data.text_column,
+            label_columns=self.data.label_columns,
+            label_column=self.data.label_column,
+            label_delimiter=self.data.label_delimiter,
+            max_rows=max_rows,
+        )
+        self.declared[str(path)] = names
+        return dataset
+
+    def check(self, train: Dataset, other: Dataset, split: str, path: Path) -> None:
+        train_names = sorted({name for labels in train["labels"][:] for name in labels})
+        if self.data.label_columns is None:
+            other_names = sorted({name for labels in other["labels"][:] for name in labels})
+            check_multilabel_names_seen(train_names, other_names, split, str(path))
+
+    def label_names(self, train: Dataset, path: Path) -> tuple[list[str], list[str]]:
+        names = self.declared[str(path)]
+        if len(names) < 2:
+            raise DataError(f"{path}: found the labels {names}; multi-label classification needs at least two")
+        return names, multilabel_checks(train["labels"][:], names, self.data.none_label)
 
 
 def _handle_empty(dataset: Dataset, split: str, data: DataConfig, notes: list[str]) -> Dataset:
@@ -52,32 +107,36 @@ def _handle_empty(dataset: Dataset, split: str, data: DataConfig, notes: list[st
     return dataset
 
 
-def load_splits(data: DataConfig, seed: int) -> Splits:
+def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Splits:
     """Read the configured files; carve a stratified, seeded dev split from train when there is no dev file."""
     if data.train_file is None:
         raise ConfigError("data.train_file is not set: use a --preset with --data-dir, or set data.train_file")
+    if multi_label and data.label_columns is None and data.label_delimiter is None:
+        notes_hint = "a JSON list in data.label_column (JSONL)"
+        if Path(data.train_file).suffix.lower() in {".csv", ".tsv"}:
+            raise ConfigError(
+                f"multi-label CSV/TSV data needs data.label_columns=[...] (one 0/1 column per label) or "
+                f"data.label_delimiter (e.g. '|'); {notes_hint} needs neither"
+            )
+    reader = _MultiLabel(data) if multi_label else _SingleLabel(data)
     notes: list[str] = []
     train_path = data.resolve(data.train_file)
-    train = _handle_empty(_read(data, "train", train_path, data.max_train_rows), "train", data, notes)
+    train = _handle_empty(reader.read(train_path, data.max_train_rows), "train", data, notes)
     if data.dev_file is not None:
         dev_path = data.resolve(data.dev_file)
-        dev = _handle_empty(_read(data, "dev", dev_path, data.max_dev_rows), "dev", data, notes)
+        dev = _handle_empty(reader.read(dev_path, data.max_dev_rows), "dev", data, notes)
     else:
         train, dev = carve_dev_split(train, data.dev_fraction, seed)
         if data.max_dev_rows is not None:
             dev = dev.select(range(min(len(dev), data.max_dev_rows)))
         dev_path = train_path
-        notes.append(f"dev: carved {len(dev)} rows ({data.dev_fraction:.0%}, stratified, seed {seed}) out of train")
+        stratified = "" if multi_label else ", stratified"
+        notes.append(f"dev: carved {len(dev)} rows ({data.dev_fraction:.0%}{stratified}, seed {seed}) out of train")
     test = None
     if data.test_file is not None:
         test_path = data.resolve(data.test_file)
-        test = _handle_empty(_read(data, "test", test_path, data.max_test_rows), "test", data, notes)
-        check_labels_seen(train["label"][:], test, "test", str(test_path))
-    check_labels_seen(train["label"][:], dev, "dev", str(dev_path))
-    label_names = sorted(set(train["label"][:]), key=_natural_key)
-    if len(label_names) < 2:
-        raise DataError(
-            f"{train_path}: the training data has only the label {label_names}; a classifier needs at least two "
-            "(if the file is sorted by label, data.max_train_rows keeps only its first rows)"
-        )
-    return Splits(train=train, dev=dev, test=test, label_names=label_names, notes=notes)
+        test = _handle_empty(reader.read(test_path, data.max_test_rows), "test", data, notes)
+        reader.check(train, test, "test", test_path)
+    reader.check(train, dev, "dev", dev_path)
+    label_names, warnings = reader.label_names(train, train_path)
+    return Splits(train=train, dev=dev, test=test, label_names=label_names, notes=notes, warnings=warnings)

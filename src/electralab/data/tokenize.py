@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from datasets import Dataset
 from transformers import PreTrainedTokenizerBase
@@ -67,10 +68,19 @@ def unk_rate(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], sample: i
 def encode_split(
     dataset: Dataset,
     tokenizer: PreTrainedTokenizerBase,
-    label2id: dict[str, int] | None,
     max_length: int,
+    target: Callable[[Any], Any] | None = None,
+    label_column: str = "label",
 ) -> Dataset:
-    """Tokenise ``text`` (+ ``text_pair``) without padding; add ``labels`` and ``length`` columns."""
+    """Tokenise ``text`` (+ ``text_pair``) without padding; add ``length`` and, with ``target``, ``labels``.
+
+    Args:
+        dataset: Raw split with ``text`` [, ``text_pair``] and the label column.
+        tokenizer: The model's tokenizer.
+        max_length: Truncation length in tokens.
+        target: Maps one raw label value to the training target (a class index, or a multi-hot list).
+        label_column: Column holding the raw labels.
+    """
     has_pair = "text_pair" in dataset.column_names
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
@@ -81,8 +91,8 @@ def encode_split(
             max_length=max_length,
         )
         encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
-        if label2id is not None:
-            encoded["labels"] = [label2id[label] for label in batch["label"]]
+        if target is not None:
+            encoded["labels"] = [target(label) for label in batch[label_column]]
         return encoded
 
     return dataset.map(encode, batched=True, remove_columns=dataset.column_names, desc="tokenising")

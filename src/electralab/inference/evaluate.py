@@ -10,9 +10,13 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from ..config import DataConfig
+from ..data.multilabel import read_multilabel_split
 from ..data.readers import read_split, read_texts
 from ..errors import ConfigError, DataError
-from ..tasks.classification import collapse_warning, score_logits
+from ..tasks.classification import score_logits
+from ..tasks.multilabel import multi_hot
+from ..training.multilabel_metrics import full_report, sigmoid
 from ..training.rundir import RUN_CONFIG, load_run_config, write_json
 from .predictor import Predictor
 
@@ -35,6 +39,36 @@ def evaluate_file(
     fmt = fmt or (data.format if data else None)
     if fmt is None:
         raise ConfigError(f"{folder} has no {RUN_CONFIG}; pass --format (nsmc, ynat, imdb, sst2, table, ...)")
+    if predictor.multi_label:
+        metrics = _score_multi_label(predictor, data_path, data, text_column, batch_size)
+    else:
+        metrics = _score_single_label(predictor, data_path, fmt, data, text_column, label_column, batch_size)
+    keys = [k for k in HEADLINE if k in metrics]
+    table = Table(title=f"{data_path} ({metrics['rows']} rows)")
+    for key in keys:
+        table.add_column(key, justify="right")
+    table.add_row(*(f"{metrics[k]:.4f}" for k in keys))
+    console.print(table)
+    if metrics["collapsed"]:
+        console.print(f"[bold red]{Path(data_path).name}: the model's predictions collapsed[/bold red]")
+    print(json.dumps({k: metrics[k] for k in [*keys, "rows"]}, ensure_ascii=False))
+    if output:
+        write_json(Path(output), metrics)
+    return metrics
+
+
+HEADLINE = ("accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_samples", "exact_match", "hamming_loss", "loss")
+
+
+def _score_single_label(
+    predictor: Predictor,
+    data_path: str,
+    fmt: str,
+    data: DataConfig | None,
+    text_column: str | None,
+    label_column: str | None,
+    batch_size: int,
+) -> dict:
     dataset = read_split(
         fmt,
         data_path,
@@ -53,16 +87,30 @@ def evaluate_file(
     logits = predictor.logits(dataset["text"][:], pairs, batch_size)
     labels = np.array([label2id[label] for label in dataset["label"][:]])
     metrics, _ = score_logits(logits, labels, predictor.label_names, dataset["text"][:])
-    table = Table(title=f"{data_path} ({len(labels)} rows)")
-    for key in ("accuracy", "f1_macro", "f1_micro", "f1_weighted", "loss"):
-        table.add_column(key, justify="right")
-    table.add_row(*(f"{metrics[k]:.4f}" for k in ("accuracy", "f1_macro", "f1_micro", "f1_weighted", "loss")))
-    console.print(table)
-    if metrics["collapsed"]:
-        console.print(f"[bold red]{collapse_warning(Path(data_path).name, metrics)}[/bold red]")
-    print(json.dumps({k: metrics[k] for k in ("accuracy", "f1_macro", "f1_micro", "f1_weighted", "loss", "rows")}))
-    if output:
-        write_json(Path(output), metrics)
+    return metrics
+
+
+def _score_multi_label(
+    predictor: Predictor, data_path: str, data: DataConfig | None, text_column: str | None, batch_size: int
+) -> dict:
+    data = data or DataConfig()
+    dataset, _ = read_multilabel_split(
+        data_path,
+        text_column=text_column or data.text_column,
+        label_columns=data.label_columns,
+        label_column=data.label_column,
+        label_delimiter=data.label_delimiter,
+    )
+    names = predictor.label_names
+    unseen = sorted({n for labels in dataset["labels"][:] for n in labels} - set(names))
+    if unseen:
+        raise DataError(f"{data_path}: labels {unseen} are not among the model's labels {names}")
+    target = multi_hot(names)
+    truth = np.asarray([target(labels) for labels in dataset["labels"][:]], dtype=int)
+    probabilities = sigmoid(predictor.logits(dataset["text"][:], None, batch_size))
+    config = predictor.model.config
+    metrics = full_report(truth, probabilities, list(predictor.thresholds()), names, config.threshold)
+    metrics["rows"] = len(truth)
     return metrics
 
 

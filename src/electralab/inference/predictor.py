@@ -57,11 +57,28 @@ class Predictor:
             out[index] = self.model(**batch).logits.float().cpu().numpy()
         return out
 
+    @property
+    def multi_label(self) -> bool:
+        """Whether the model gives each label its own sigmoid (multi-label) instead of a softmax."""
+        return self.model.config.problem_type == "multi_label_classification"
+
+    def thresholds(self) -> np.ndarray:
+        """Per-label decision thresholds of a multi-label model (tuned on dev, else the global one)."""
+        config = self.model.config
+        return np.asarray(config.label_thresholds or [config.threshold] * config.num_labels, dtype=np.float64)
+
     def predict(
         self, texts: Sequence[str], text_pairs: Sequence[str] | None = None, batch_size: int = 64
     ) -> list[dict[str, Any]]:
-        """One dict per text: predicted ``label``, its ``score`` and all ``probabilities``."""
-        probabilities = torch.softmax(torch.from_numpy(self.logits(texts, text_pairs, batch_size)), dim=-1)
+        """Label each text, with all ``probabilities``.
+
+        Single-label: the predicted ``label`` and its ``score``. Multi-label: the predicted ``labels``, by
+        the per-label thresholds saved in the model (tuned on dev), else the global threshold.
+        """
+        logits = torch.from_numpy(self.logits(texts, text_pairs, batch_size))
+        if self.multi_label:
+            return self._predict_multi_label(texts, torch.sigmoid(logits.double()).numpy())
+        probabilities = torch.softmax(logits, dim=-1)
         results = []
         for text, row in zip(texts, probabilities.numpy(), strict=True):
             best = int(row.argmax())
@@ -74,3 +91,14 @@ class Predictor:
                 }
             )
         return results
+
+    def _predict_multi_label(self, texts: Sequence[str], probabilities: np.ndarray) -> list[dict[str, Any]]:
+        chosen = probabilities >= self.thresholds()[None, :]
+        return [
+            {
+                "text": text,
+                "labels": [n for n, c in zip(self.label_names, flags, strict=True) if c],
+                "probabilities": {n: round(float(p), 6) for n, p in zip(self.label_names, row, strict=True)},
+            }
+            for text, row, flags in zip(texts, probabilities, chosen, strict=True)
+        ]

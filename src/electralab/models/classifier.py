@@ -32,7 +32,11 @@ class ElectralabPreTrainedModel(PreTrainedModel):
 
 
 class ElectralabForSequenceClassification(ElectralabPreTrainedModel):
-    """Any ``AutoModel`` encoder followed by a head from the registry (single-label classification)."""
+    """Any ``AutoModel`` encoder followed by a head from the registry.
+
+    ``config.problem_type`` selects single-label (softmax over classes) or multi-label (a sigmoid per label,
+    decided by ``config.label_thresholds`` or the global ``config.threshold``).
+    """
 
     def __init__(self, config: ElectralabConfig, encoder: PreTrainedModel | None = None) -> None:
         super().__init__(config)
@@ -42,17 +46,20 @@ class ElectralabForSequenceClassification(ElectralabPreTrainedModel):
         enc = config.encoder
         dropout = config.head_dropout if config.head_dropout is not None else enc.hidden_dropout_prob
         options = HeadOptions(
+            cls_activation=config.cls_activation,
             rnn_hidden_size=config.rnn_hidden_size,
             cnn_kernel_sizes=tuple(config.cnn_kernel_sizes),
             cnn_filters=config.cnn_filters,
         )
         self.head = build_head(config.head, enc.hidden_size, config.num_labels, dropout, options)
-        weights = None if config.class_weights is None else torch.tensor(config.class_weights)
         self.loss_fn = build_loss(
             config.loss,
-            class_weights=weights,
+            problem_type=config.problem_type or "single_label_classification",
+            class_weights=config.class_weights,
+            pos_weight=config.pos_weight,
             label_smoothing=config.label_smoothing,
             focal_gamma=config.focal_gamma,
+            focal_alpha=config.focal_alpha,
         )
         self.post_init()
 
@@ -70,7 +77,7 @@ class ElectralabForSequenceClassification(ElectralabPreTrainedModel):
             input_ids: Token ids (B, T), right-padded.
             attention_mask: 1 for real tokens, 0 for padding (B, T).
             token_type_ids: Segment ids (B, T), for encoders that use them.
-            labels: Class indices (B,).
+            labels: Class indices (B,), or multi-hot targets (B, L) for multi-label.
             **kwargs: Ignored (extra batch keys from the Trainer).
         """
         if attention_mask is None:

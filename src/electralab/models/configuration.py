@@ -18,12 +18,17 @@ class ElectralabConfig(PreTrainedConfig):
 
     encoder: PreTrainedConfig | dict | None = None
     head: str = "cls"
+    cls_activation: str = "gelu"
     head_dropout: float | None = None
     rnn_hidden_size: int = 256
     cnn_kernel_sizes: list[int] | tuple[int, ...] = (2, 3, 4)
     cnn_filters: int = 128
     loss: str = "cross_entropy"
     class_weights: list[float] | None = None
+    pos_weight: list[float] | None = None
     label_smoothing: float = 0.0
     focal_gamma: float = 2.0
+    focal_alpha: float | None = None
+    threshold: float = 0.5
+    label_thresholds: list[float] | None = None
     max_seq_length: int = 512

@@ -44,6 +44,11 @@ def load_encoder(name: str | None) -> PreTrainedModel:
     """Load the bare encoder (``AutoModel``) of ``name``: ELECTRA, BERT, RoBERTa or any other."""
     source = _check_source(name)
     try:
-        return AutoModel.from_pretrained(source)
+        encoder, info = AutoModel.from_pretrained(source, output_loading_info=True)
     except (OSError, ValueError) as err:
         raise _hub_error(source, err) from None
+    # A pooler (BERT/RoBERTa's dense + tanh over [CLS]) counts only if its weights came from the checkpoint.
+    encoder.electralab_pretrained_pooler = getattr(encoder, "pooler", None) is not None and not any(
+        "pooler" in key for key in info.get("missing_keys", [])
+    )
+    return encoder

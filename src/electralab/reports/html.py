@@ -183,6 +183,9 @@ def _section_per_class(name: str, split: dict) -> str:
     headers = ["Class", "Precision", "Recall", "F1", "Support"]
     if predicted:
         headers.append("Predicted")
+    standard = {"precision", "recall", "f1", "f1-score", "support"}
+    extra = list(dict.fromkeys(k for s in per_class.values() if isinstance(s, dict) for k in s if k not in standard))
+    headers += [key.replace("_", " ").capitalize() for key in extra]  # e.g. multi-label threshold, ROC-AUC
     rows: list[list[Any]] = []
     for label, scores in per_class.items():
         scores = scores if isinstance(scores, dict) else {}
@@ -190,6 +193,7 @@ def _section_per_class(name: str, split: dict) -> str:
         row = [label, scores.get("precision"), scores.get("recall"), f1, scores.get("support")]
         if predicted:
             row.append(predicted.get(label, 0))
+        row += [scores.get(key) for key in extra]
         rows.append(row)
     return f"<div><h3>{_esc(name)}</h3>\n" + _table(headers, rows, set(range(1, len(headers)))) + "\n</div>"
 

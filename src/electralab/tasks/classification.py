@@ -15,10 +15,27 @@ from ..data.tokenize import UNK_WARN_RATE, check_korean_handling, encode_split, 
 from ..errors import ConfigError
 from ..inference.predictor import Predictor
 from ..models import ElectralabConfig, ElectralabForSequenceClassification
+from ..training.losses import SINGLE_LABEL, resolve_loss_name
 from ..training.metrics import full_report, trainer_metrics
 from .base import FinalEvaluation, PreparedData, Task, register_task
 
 WRONG_EXAMPLES = 20
+
+
+def tokenizer_checks(
+    config: RunConfig, tokenizer: PreTrainedTokenizerBase, train_texts: list[str]
+) -> tuple[list[str], list[str]]:
+    """Refuse Hangul-destroying tokenizers; report the [UNK] rate. Returns (notes, warnings)."""
+    notes = check_korean_handling(tokenizer, train_texts, config.data.allow_hangul_normalization)
+    rate = unk_rate(tokenizer, train_texts)
+    notes.append(f"tokenizer [UNK] rate on training texts: {rate:.2%}")
+    warnings = []
+    if rate > UNK_WARN_RATE:
+        warnings.append(
+            f"{rate:.1%} of training tokens are [UNK]: the model's vocabulary does not cover this text; "
+            "pick a model made for this language or extend its vocabulary"
+        )
+    return notes, warnings
 
 
 def class_weights(setting: str | list[float] | None, labels: list[int], num_labels: int) -> list[float] | None:
@@ -46,49 +63,64 @@ class SequenceClassification(Task):
     def prepare(self, config: RunConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedData:
         """Read the splits, check the tokenizer on the training texts, tokenise train and dev."""
         splits = load_splits(config.data, config.train.seed)
-        train_texts = splits.train["text"][:]
-        notes = list(splits.notes)
-        notes += check_korean_handling(tokenizer, train_texts, config.data.allow_hangul_normalization)
-        rate = unk_rate(tokenizer, train_texts)
-        notes.append(f"tokenizer [UNK] rate on training texts: {rate:.2%}")
-        warnings = []
-        if rate > UNK_WARN_RATE:
-            warnings.append(
-                f"{rate:.1%} of training tokens are [UNK]: the model's vocabulary does not cover this text; "
-                "pick a model made for this language or extend its vocabulary"
-            )
+        notes, warnings = tokenizer_checks(config, tokenizer, splits.train["text"][:])
         label2id = {name: i for i, name in enumerate(splits.label_names)}
         raw = {"train": splits.train, "dev": splits.dev}
         if splits.test is not None:
             raw["test"] = splits.test
         return PreparedData(
-            train=encode_split(splits.train, tokenizer, label2id, config.data.max_length),
-            dev=encode_split(splits.dev, tokenizer, label2id, config.data.max_length),
+            train=encode_split(splits.train, tokenizer, config.data.max_length, label2id.__getitem__),
+            dev=encode_split(splits.dev, tokenizer, config.data.max_length, label2id.__getitem__),
             raw=raw,
             label_names=splits.label_names,
-            notes=notes,
+            notes=splits.notes + notes,
             warnings=warnings,
         )
 
     def build_model(self, config: RunConfig, encoder: PreTrainedModel, data: PreparedData) -> PreTrainedModel:
         """Encoder + the configured head, loss and label names."""
         num_labels = len(data.label_names)
+        return self._build(
+            config,
+            encoder,
+            data,
+            problem_type=SINGLE_LABEL,
+            class_weights=class_weights(config.train.class_weights, data.train["labels"][:], num_labels),
+        )
+
+    def _build(
+        self, config: RunConfig, encoder: PreTrainedModel, data: PreparedData, problem_type: str, **loss_settings
+    ) -> PreTrainedModel:
+        pooler = getattr(encoder, "pooler", None)
+        reuse_pooler = (
+            config.model.head == "cls"
+            and config.model.reuse_pooler
+            and getattr(encoder, "electralab_pretrained_pooler", False)
+            and isinstance(getattr(pooler, "dense", None), torch.nn.Linear)
+        )
         model_config = ElectralabConfig(
             encoder=encoder.config.to_dict(),
             head=config.model.head,
+            cls_activation="tanh" if reuse_pooler else "gelu",
             head_dropout=config.model.dropout,
             rnn_hidden_size=config.model.rnn_hidden_size,
             cnn_kernel_sizes=list(config.model.cnn_kernel_sizes),
             cnn_filters=config.model.cnn_filters,
-            loss=config.train.loss,
-            class_weights=class_weights(config.train.class_weights, data.train["labels"][:], num_labels),
+            problem_type=problem_type,
+            loss=resolve_loss_name(config.train.loss, problem_type),
             label_smoothing=config.train.label_smoothing,
             focal_gamma=config.train.focal_gamma,
+            focal_alpha=config.train.focal_alpha,
+            threshold=config.train.threshold,
             max_seq_length=config.data.max_length,
+            **loss_settings,
             id2label=dict(enumerate(data.label_names)),
             label2id={name: i for i, name in enumerate(data.label_names)},
         )
-        return ElectralabForSequenceClassification(model_config, encoder=encoder)
+        model = ElectralabForSequenceClassification(model_config, encoder=encoder)
+        if reuse_pooler:
+            model.head.dense.load_state_dict(pooler.dense.state_dict())
+        return model
 
     def collator(self, tokenizer: PreTrainedTokenizerBase) -> Callable:
         """Dynamic padding to the longest example of each batch."""

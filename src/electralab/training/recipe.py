@@ -119,10 +119,10 @@ def run_training(
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     train_seconds = time.perf_counter() - started
 
+    evaluation = task.evaluate(config, trainer.model, tokenizer, data)  # may set decision thresholds
     model_dir = run_dir / "model"
     trainer.save_model(str(model_dir))
     save_run_config(model_dir, config)
-    evaluation = task.evaluate(config, trainer.model, tokenizer, data)
     metrics = {
         "run": {
             "task": config.task,
@@ -148,15 +148,19 @@ def run_training(
     return RunResult(run_dir=run_dir, model_dir=model_dir, metrics=metrics)
 
 
+SUMMARY_KEYS = ("accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_micro_at_0.5", "f1_macro_at_0.5", "loss")
+
+
 def _print_summary(metrics: dict[str, Any], model_dir: Path, report: Path) -> None:
     from rich.table import Table
 
+    splits = [split for split in ("dev", "test") if split in metrics]
+    keys = [key for key in SUMMARY_KEYS if any(isinstance(metrics[s].get(key), float) for s in splits)]
     table = Table(title="results")
     table.add_column("split")
-    for key in ("accuracy", "f1_macro", "f1_weighted", "loss"):
+    for key in keys:
         table.add_column(key, justify="right")
-    for split in ("dev", "test"):
-        if split in metrics:
-            table.add_row(split, *(f"{metrics[split][k]:.4f}" for k in ("accuracy", "f1_macro", "f1_weighted", "loss")))
+    for split in splits:
+        table.add_row(split, *(f"{metrics[split].get(key, float('nan')):.4f}" for key in keys))
     console.print(table)
     console.print(f"model: {model_dir}\nreport: {report}")

@@ -21,6 +21,7 @@ HEADS: dict[str, type[nn.Module]] = {}
 class HeadOptions:
     """Head-specific sizes read from the model config."""
 
+    cls_activation: str = "gelu"
     rnn_hidden_size: int = 256
     cnn_kernel_sizes: tuple[int, ...] = (2, 3, 4)
     cnn_filters: int = 128

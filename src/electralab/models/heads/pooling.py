@@ -25,12 +25,15 @@ class _PooledHead(nn.Module):
 
 @register_head("cls")
 class FirstTokenHead(nn.Module):
-    """First token -> dropout -> dense -> GELU -> dropout -> linear, like ELECTRA's own head."""
+    """First token -> dropout -> dense -> GELU -> dropout -> linear, like ELECTRA's own head.
+
+    With ``cls_activation="tanh"`` the dense layer is BERT's pooler, initialised from the checkpoint.
+    """
 
     def __init__(self, hidden_size: int, num_labels: int, dropout: float, options: HeadOptions) -> None:
         super().__init__()
         self.dense = nn.Linear(hidden_size, hidden_size)
-        self.activation = nn.GELU()
+        self.activation = nn.Tanh() if options.cls_activation == "tanh" else nn.GELU()
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(hidden_size, num_labels)
 

@@ -1,0 +1,152 @@
+"""Multi-label sequence classification: a sigmoid per label, BCE or focal loss, per-label thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+from transformers import EvalPrediction, PreTrainedModel, PreTrainedTokenizerBase
+
+from ..config import RunConfig
+from ..data.prepare import load_splits
+from ..data.tokenize import encode_split
+from ..errors import ConfigError
+from ..inference.predictor import Predictor
+from ..training import multilabel_metrics
+from ..training.losses import MULTI_LABEL
+from ..training.thresholds import tune_thresholds
+from .base import FinalEvaluation, PreparedData, register_task
+from .classification import WRONG_EXAMPLES, SequenceClassification, tokenizer_checks
+
+
+def multi_hot(label_names: list[str]):  # noqa: ANN201
+    """A function mapping a list of label names to a float multi-hot vector."""
+    index = {name: i for i, name in enumerate(label_names)}
+
+    def encode(labels: list[str]) -> list[float]:
+        vector = [0.0] * len(label_names)
+        for name in labels:
+            vector[index[name]] = 1.0
+        return vector
+
+    return encode
+
+
+def pos_weights(setting: str | list[float] | None, targets: np.ndarray) -> list[float] | None:
+    """Resolve ``train.pos_weight``: 'balanced' gives negatives / positives per label (capped at 100)."""
+    if setting is None:
+        return None
+    if setting == "balanced":
+        positives = targets.sum(axis=0)
+        return [float(min((len(targets) - p) / max(p, 1.0), 100.0)) for p in positives]
+    if len(setting) != targets.shape[1]:
+        raise ConfigError(
+            f"train.pos_weight has {len(setting)} values but the data has {targets.shape[1]} labels; "
+            "give one per label (in label order) or 'balanced'"
+        )
+    return [float(w) for w in setting]
+
+
+@register_task
+class MultiLabelClassification(SequenceClassification):
+    """Text -> any subset of the labels."""
+
+    name = "multi_label_classification"
+    metric_names = (
+        "roc_auc_macro",
+        "f1_micro",
+        "f1_macro",
+        "f1_weighted",
+        "f1_samples",
+        "exact_match",
+        "hamming_loss",
+        "loss",
+    )
+
+    def prepare(self, config: RunConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedData:
+        """Read multi-label splits, check the tokenizer, tokenise with multi-hot targets."""
+        splits = load_splits(config.data, config.train.seed, multi_label=True)
+        notes, warnings = tokenizer_checks(config, tokenizer, splits.train["text"][:])
+        target = multi_hot(splits.label_names)
+        raw = {"train": splits.train, "dev": splits.dev}
+        if splits.test is not None:
+            raw["test"] = splits.test
+        encode = {
+            split: encode_split(raw[split], tokenizer, config.data.max_length, target, label_column="labels")
+            for split in ("train", "dev")
+        }
+        return PreparedData(
+            train=encode["train"],
+            dev=encode["dev"],
+            raw=raw,
+            label_names=splits.label_names,
+            notes=splits.notes + notes,
+            warnings=splits.warnings + warnings,
+        )
+
+    def build_model(self, config: RunConfig, encoder: PreTrainedModel, data: PreparedData) -> PreTrainedModel:
+        """Encoder + head with one sigmoid output per label."""
+        targets = np.asarray(data.train["labels"][:], dtype=np.float32)
+        return self._build(
+            config, encoder, data, problem_type=MULTI_LABEL, pos_weight=pos_weights(config.train.pos_weight, targets)
+        )
+
+    def compute_metrics(self, prediction: EvalPrediction) -> dict[str, float]:
+        """F1 averages at 0.5 and macro ROC-AUC on dev (ROC-AUC needs no threshold: good for model selection)."""
+        return multilabel_metrics.trainer_metrics(prediction)
+
+    def evaluate(
+        self, config: RunConfig, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, data: PreparedData
+    ) -> FinalEvaluation:
+        """Tune per-label thresholds on dev (stored in the model config), then score dev and test."""
+        predictor = Predictor(model, tokenizer, config.data.max_length)
+        target = multi_hot(data.label_names)
+        outputs = {}
+        for split in ("dev", "test"):
+            if split in data.raw:
+                raw = data.raw[split]
+                probabilities = multilabel_metrics.sigmoid(
+                    predictor.logits(raw["text"][:], None, config.train.eval_batch_size)
+                )
+                truth = np.asarray([target(labels) for labels in raw["labels"][:]], dtype=int)
+                outputs[split] = (truth, probabilities, raw["text"][:])
+        train = config.train
+        thresholds, tuned = [train.threshold] * len(data.label_names), [False] * len(data.label_names)
+        if train.tune_thresholds:
+            truth, probabilities, _ = outputs["dev"]
+            thresholds, tuned = tune_thresholds(truth, probabilities, train.threshold, train.min_positives_to_tune)
+        model.config.label_thresholds = thresholds
+        metrics, warnings, wrong = {}, [], []
+        for split, (truth, probabilities, texts) in outputs.items():
+            metrics[split] = multilabel_metrics.full_report(
+                truth, probabilities, thresholds, data.label_names, train.threshold
+            )
+            metrics[split]["rows"] = len(truth)
+            if metrics[split]["collapsed"]:
+                warnings.append(
+                    f"MODEL COLLAPSED on {split}: it gives every text (nearly) the same probabilities, i.e. the "
+                    "label priors. Train longer or with a higher train.head_learning_rate, or use "
+                    "train.pos_weight=balanced / train.loss=focal"
+                )
+            wrong = _wrong_examples(truth, probabilities, np.asarray(thresholds), data.label_names, texts)
+        untuned = [name for name, ok in zip(data.label_names, tuned, strict=True) if not ok]
+        if train.tune_thresholds and untuned:
+            warnings.append(f"too few dev positives to tune the threshold of {untuned}: they keep {train.threshold}")
+        return FinalEvaluation(metrics=metrics, wrong_examples=wrong, warnings=warnings)
+
+
+def _wrong_examples(
+    truth: np.ndarray, probabilities: np.ndarray, thresholds: np.ndarray, names: list[str], texts: list[str]
+) -> list[dict]:
+    """Texts whose predicted label set is wrong, by the confidence of their worst mistake."""
+    predicted = probabilities >= thresholds[None, :]
+    wrong_rows = np.flatnonzero((predicted != truth.astype(bool)).any(axis=1))
+    worst = np.abs(probabilities - truth)[wrong_rows].max(axis=1)
+    order = wrong_rows[np.argsort(-worst, kind="stable")][:WRONG_EXAMPLES]
+    return [
+        {
+            "text": texts[i],
+            "label": ", ".join(n for n, t in zip(names, truth[i], strict=True) if t) or "(none)",
+            "predicted": ", ".join(n for n, p in zip(names, predicted[i], strict=True) if p) or "(none)",
+            "confidence": float(np.abs(probabilities[i] - truth[i]).max()),
+        }
+        for i in order
+    ]
