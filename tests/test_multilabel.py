@@ -149,3 +149,50 @@ def test_multilabel_cli_end_to_end(toy_encoder, tmp_path, capsys, monkeypatch):
     assert sorted(first["labels"]) == ["politics", "sports"]
     assert second["labels"] == ["none"]
     assert set(first["probabilities"]) == {"none", "politics", "science", "sports"}
+
+
+def _write_multi_hot(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    path.write_text("text\ta\tb\tc\n" + "".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _train_multi_hot(tmp_path: Path, toy_encoder: Path, *extra: str) -> int:
+    return main(
+        [
+            "train",
+            "--model",
+            str(toy_encoder),
+            "--output-dir",
+            str(tmp_path / "runs"),
+            "task=multi_label_classification",
+            f"data.data_dir={tmp_path}",
+            "data.train_file=train.tsv",
+            "data.label_columns=[a,b,c]",
+            "train.max_steps=1",
+            "train.report_to=[]",
+            "train.progress_bar=false",
+            "train.metric_for_best=loss",
+            *extra,
+        ]
+    )
+
+
+def test_never_positive_label_and_rows_without_labels_warn_but_train(toy_encoder, tmp_path):
+    rows = [("w1 good", "1", "0", "0"), ("w2 bad", "0", "1", "0"), ("w3", "0", "0", "0")] * 10
+    _write_multi_hot(tmp_path / "train.tsv", rows)
+    assert _train_multi_hot(tmp_path, toy_encoder) == 0
+    warnings = json.loads((next((tmp_path / "runs").iterdir()) / "metrics.json").read_text())["warnings"]
+    assert any("'c'" in w and "never positive" in w for w in warnings), warnings
+    assert any("have no label" in w and "data.none_label" in w for w in warnings), warnings
+
+
+def test_bad_multi_hot_cell_and_missing_test_column(toy_encoder, tmp_path, capsys):
+    _write_multi_hot(tmp_path / "train.tsv", [("w1 good", "1", "0", "2")] + [("w2", "0", "1", "0")] * 5)
+    assert _train_multi_hot(tmp_path, toy_encoder) == 2
+    err = capsys.readouterr().err
+    assert "train.tsv" in err and "line 2" in err and "'c'" in err and "expected 0 or 1, got '2'" in err
+    _write_multi_hot(tmp_path / "train.tsv", [("w1 good", "1", "0", "1"), ("w2", "0", "1", "0")] * 5)
+    (tmp_path / "test.tsv").write_text("text\ta\tb\nw1\t1\t0\n", encoding="utf-8")
+    assert _train_multi_hot(tmp_path, toy_encoder, "data.test_file=test.tsv") == 2
+    err = capsys.readouterr().err
+    assert "test.tsv" in err and "['c'] not found" in err
