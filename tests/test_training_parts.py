@@ -193,3 +193,34 @@ def test_cls_head_starts_from_a_pretrained_pooler(tmp_path, toy_encoder):
     plain = task.build_model(build_config(overrides=["model.reuse_pooler=false"]), load_encoder(str(bert_dir)), data)
     assert isinstance(plain.head.activation, torch.nn.GELU)
     assert not torch.equal(plain.head.dense.weight, pooler_weight)
+
+
+@pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="CPU without bf16")
+def test_bf16_autocast_on_cpu_learns_and_saves_fp32(toy_encoder, toy_data, tmp_path):
+    from electralab.config import build_config
+    from electralab.training.recipe import run_training
+
+    result = run_training(
+        build_config(
+            overrides=[
+                f"model.name_or_path={toy_encoder}",
+                "model.head=lstm",
+                "model.rnn_hidden_size=32",
+                f"data.data_dir={toy_data}",
+                "data.train_file=train.csv",
+                "data.test_file=test.csv",
+                "train.epochs=6",
+                "train.learning_rate=2e-3",
+                "train.batch_size=16",
+                "train.precision=bf16",
+                "train.report_to=[]",
+                "train.progress_bar=false",
+                f"output_dir={tmp_path}",
+            ]
+        )
+    )
+    assert result.metrics["test"]["accuracy"] >= 0.95
+    from safetensors import safe_open
+
+    with safe_open(result.model_dir / "model.safetensors", "pt") as weights:
+        assert {weights.get_tensor(k).dtype for k in weights.keys()} == {torch.float32}

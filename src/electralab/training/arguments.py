@@ -37,7 +37,14 @@ def _precision(precision: str) -> tuple[bool, bool]:
         return False, False
     if precision == "fp16" and not torch.cuda.is_available():
         raise ConfigError("train.precision=fp16 needs a CUDA GPU; use bf16 on CPU (AVX-512/AMX) or fp32")
+    if precision == "bf16" and not torch.cuda.is_available() and not _cpu_has_bf16():
+        raise ConfigError("train.precision=bf16: this CPU has no bf16 support (AVX-512 BF16 or AMX); use fp32")
     return precision == "bf16", precision == "fp16"
+
+
+def _cpu_has_bf16() -> bool:
+    check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+    return bool(check()) if check is not None else True
 
 
 def training_arguments(train: TrainConfig, checkpoint_dir: Path) -> TrainingArguments:
@@ -60,6 +67,7 @@ def training_arguments(train: TrainConfig, checkpoint_dir: Path) -> TrainingArgu
         seed=train.seed,
         bf16=bf16,
         fp16=fp16,
+        use_cpu=bf16 and not torch.cuda.is_available(),  # bf16 autocast on the CPU
         eval_strategy=train.eval_strategy,
         eval_steps=train.eval_steps,
         save_strategy=train.eval_strategy,
