@@ -111,13 +111,6 @@ def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Split
     """Read the configured files; carve a stratified, seeded dev split from train when there is no dev file."""
     if data.train_file is None:
         raise ConfigError("data.train_file is not set: use a --preset with --data-dir, or set data.train_file")
-    if multi_label and data.label_columns is None and data.label_delimiter is None:
-        notes_hint = "a JSON list in data.label_column (JSONL)"
-        if Path(data.train_file).suffix.lower() in {".csv", ".tsv"}:
-            raise ConfigError(
-                f"multi-label CSV/TSV data needs data.label_columns=[...] (one 0/1 column per label) or "
-                f"data.label_delimiter (e.g. '|'); {notes_hint} needs neither"
-            )
     reader = _MultiLabel(data) if multi_label else _SingleLabel(data)
     notes: list[str] = []
     train_path = data.resolve(data.train_file)

@@ -41,12 +41,8 @@ def check_korean_handling(
             "stripping decomposes them into jamo), which silently destroys Korean text; use a cased or "
             "Korean-aware model, or set data.allow_hangul_normalization=true if you really mean it"
         )
-    jamo_texts = [t for t in sample if _COMPAT_JAMO.search(t)]
-    changed = sum(
-        1
-        for t in jamo_texts
-        if _normalize(tokenizer, "".join(_COMPAT_JAMO.findall(t))) != "".join(_COMPAT_JAMO.findall(t))
-    )
+    jamo_runs = ["".join(_COMPAT_JAMO.findall(t)) for t in sample]
+    changed = sum(1 for run in jamo_runs if run and _normalize(tokenizer, run) != run)
     if changed:
         notes.append(
             f"the tokenizer's normaliser rewrites compatibility jamo (e.g. ㅋ, ㅠ) in {changed} of "
