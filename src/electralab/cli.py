@@ -1,8 +1,9 @@
-"""Command line: ``electralab train | evaluate | predict``. Parsing only; the work is in the recipes."""
+"""Command line: ``electralab train | evaluate | predict | pretrain | vocab``. Parsing only; the work is in recipes."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from . import config as config_module
 from .errors import ElectralabError
 
+_OVERRIDE = re.compile(r"^[A-Za-z_]+(\.[A-Za-z_]+)+=")
 _OVERRIDES_HELP = "dotted key=value overrides, applied last, e.g. train.epochs=2 model.dropout=0.2"
 
 
@@ -65,7 +67,62 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", help="JSON lines file; default: stdout")
     predict.add_argument("--text-column", default="text", help="text column for .csv/.tsv/.jsonl input")
     predict.add_argument("--batch-size", type=int, default=64)
+    _add_pretrain_parser(commands)
+    _add_vocab_parser(commands)
     return parser
+
+
+def _pretrain_keys_help() -> str:
+    from .pretraining import config as pretrain_config
+
+    lines = ["config keys (YAML sections, or dotted key=value overrides):"]
+    for section, cls in (
+        ("model", pretrain_config.PretrainModelConfig),
+        ("corpus", pretrain_config.CorpusConfig),
+        ("objective", pretrain_config.ObjectiveConfig),
+        ("train", pretrain_config.PretrainTrainConfig),
+    ):
+        for key, doc in config_module.field_help(cls).items():
+            lines.append(f"  {section}.{key}: {doc}")
+    return "\n".join(lines)
+
+
+def _add_pretrain_parser(commands: argparse._SubParsersAction) -> None:
+    pretrain = commands.add_parser(
+        "pretrain",
+        help="further-train an ELECTRA generator + discriminator on a corpus (or from scratch)",
+        description="Replaced-token-detection pretraining; writes discriminator/, generator/, pretrain_report.html "
+        "and metrics.jsonl into a new timestamped folder under --output-dir.",
+        epilog=_pretrain_keys_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pretrain.add_argument("--discriminator", help="hub id or folder: an ELECTRA discriminator or any encoder")
+    pretrain.add_argument("--generator", help="hub id or folder of an ELECTRA generator (default: a fresh one)")
+    pretrain.add_argument("--from-scratch", metavar="SIZE", help="random init: small, base or an ElectraConfig JSON")
+    pretrain.add_argument("--vocab", help="tokenizer folder (default: the discriminator's; needed with --from-scratch)")
+    pretrain.add_argument("--corpus", nargs="+", help="text/CSV/JSONL files, folders or glob patterns")
+    pretrain.add_argument("--config", help="a YAML config file (same keys as below)")
+    pretrain.add_argument("--output-dir", help="parent folder of the run folder (default: runs)")
+    pretrain.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
+    pretrain.add_argument("overrides", nargs="*", help="dotted key=value overrides, e.g. train.max_steps=10000")
+
+
+def _add_vocab_parser(commands: argparse._SubParsersAction) -> None:
+    vocab = commands.add_parser("vocab", help="build a WordPiece vocabulary or extend one with domain words")
+    actions = vocab.add_subparsers(dest="vocab_command", required=True)
+    build = actions.add_parser("build", help="train a cased, Hangul-safe WordPiece vocabulary on a corpus")
+    build.add_argument("--corpus", nargs="+", required=True, help="text/CSV/JSONL files, folders or glob patterns")
+    build.add_argument("--size", type=int, default=32000, help="vocabulary size (default 32000)")
+    build.add_argument("--output", required=True, help="folder for vocab.txt and the tokenizer files")
+    build.add_argument("--unused", type=int, default=100, help="[unusedN] slots kept for domain words (default 100)")
+    build.add_argument("--min-frequency", type=int, default=2, help="least count of a word piece (default 2)")
+    build.add_argument("--limit-alphabet", type=int, default=10000, help="most distinct characters (default 10000)")
+    build.add_argument("--documents", choices=["line", "blank_line"], default="line", help="plain-text documents")
+    build.add_argument("--text-column", default="text", help="text column of CSV/JSONL files")
+    extend = actions.add_parser("extend", help="write domain words into the [unused] slots of a vocabulary")
+    extend.add_argument("--model", required=True, help="hub id or folder whose WordPiece vocabulary is extended")
+    extend.add_argument("--words", required=True, help="text file, one domain word per line")
+    extend.add_argument("--output", required=True, help="folder for the extended tokenizer")
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -104,11 +161,59 @@ def _predict(args: argparse.Namespace) -> None:
     predict_file(args.model, args.input, args.output, text_column=args.text_column, batch_size=args.batch_size)
 
 
+def _pretrain(args: argparse.Namespace) -> None:
+    from .pretraining.config import build_pretrain_config
+    from .pretraining.recipe import run_pretraining
+
+    if args.resume:
+        run_pretraining(None, resume_dir=Path(args.resume))  # type: ignore[arg-type]
+        return
+    flags = (
+        ("discriminator", args.discriminator),
+        ("generator", args.generator),
+        ("from_scratch", args.from_scratch),
+        ("vocab", args.vocab),
+    )
+    sections: dict = {"model": {key: value for key, value in flags if value}}
+    # `--corpus a.txt train.max_steps=10`: nargs="+" also swallows the overrides that follow it.
+    corpus = [path for path in args.corpus or [] if not _OVERRIDE.match(path)]
+    overrides = [path for path in args.corpus or [] if _OVERRIDE.match(path)] + list(args.overrides)
+    if corpus:
+        sections["corpus"] = {"paths": corpus}
+    if args.output_dir:
+        sections["output_dir"] = args.output_dir
+    config = build_pretrain_config(args.config, overrides, **sections)
+    run_pretraining(config, run_name="pretrain-scratch" if args.from_scratch else "pretrain")
+
+
+def _vocab(args: argparse.Namespace) -> None:
+    if args.vocab_command == "build":
+        from .vocab.build import build_vocab
+
+        result = build_vocab(
+            args.corpus,
+            args.output,
+            size=args.size,
+            min_frequency=args.min_frequency,
+            limit_alphabet=args.limit_alphabet,
+            unused_slots=args.unused,
+            documents=args.documents,
+            text_column=args.text_column,
+        )
+        print(result.describe())
+        return
+    from .vocab.extend import extend_vocab, print_extensions, read_words
+
+    print_extensions(extend_vocab(args.model, read_words(args.words), args.output))
+    print(f"extended tokenizer: {args.output}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``electralab`` console script."""
     args = _build_parser().parse_args(argv)
     try:
-        {"train": _train, "evaluate": _evaluate, "predict": _predict}[args.command](args)
+        commands = {"train": _train, "evaluate": _evaluate, "predict": _predict, "pretrain": _pretrain, "vocab": _vocab}
+        commands[args.command](args)
     except ElectralabError as err:
         print(f"electralab: error: {err}", file=sys.stderr)
         return 2

@@ -300,7 +300,7 @@ def _describe(hint: Any) -> str:
     return " or ".join(names) + (" or null" if type(None) in typing.get_args(hint) else "")
 
 
-def _build(cls: type, values: dict[str, Any], prefix: str) -> Any:
+def build_dataclass(cls: type, values: dict[str, Any], prefix: str) -> Any:
     """Build dataclass ``cls`` from a nested dict, rejecting unknown keys."""
     if not isinstance(values, dict):
         raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a mapping of keys, got {values!r}")
@@ -314,7 +314,7 @@ def _build(cls: type, values: dict[str, Any], prefix: str) -> Any:
             raise ConfigError(f"unknown config key {prefix}{key}{hint}")
         hint_type = hints[key]
         if dataclasses.is_dataclass(hint_type):
-            kwargs[key] = _build(hint_type, value, f"{prefix}{key}.")
+            kwargs[key] = build_dataclass(hint_type, value, f"{prefix}{key}.")
         else:
             kwargs[key] = _coerce(value, hint_type, f"{prefix}{key}")
     return cls(**kwargs)
@@ -388,12 +388,12 @@ def build_config(
         values = _merge(values, {key: section})
     for text in overrides:
         values = _merge(values, parse_override(text))
-    return _build(RunConfig, values, "")
+    return build_dataclass(RunConfig, values, "")
 
 
 def config_from_dict(values: dict[str, Any]) -> RunConfig:
     """Rebuild a :class:`RunConfig` from its ``to_dict`` form (e.g. a saved run_config.yaml)."""
-    return _build(RunConfig, values, "")
+    return build_dataclass(RunConfig, values, "")
 
 
 def field_help(cls: type) -> dict[str, str]:

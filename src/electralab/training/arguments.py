@@ -29,7 +29,7 @@ def check_trackers(report_to: list[str]) -> list[str]:
     return list(report_to) or ["none"]
 
 
-def _precision(precision: str) -> tuple[bool, bool]:
+def precision_flags(precision: str) -> tuple[bool, bool]:
     """(bf16, fp16) flags for the requested precision, refusing what the hardware lacks."""
     if precision == "auto":
         if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
@@ -49,7 +49,7 @@ def _cpu_has_bf16() -> bool:
 
 def training_arguments(train: TrainConfig, checkpoint_dir: Path) -> TrainingArguments:
     """TrainingArguments for one run: eval+save on the same schedule, keep-best, length grouping."""
-    bf16, fp16 = _precision(train.precision)
+    bf16, fp16 = precision_flags(train.precision)
     metric = train.metric_for_best
     return TrainingArguments(
         output_dir=str(checkpoint_dir),

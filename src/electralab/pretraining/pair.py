@@ -1,0 +1,329 @@
+"""The generator–discriminator pair: load or build both, share their embeddings, save them as HF folders.
+
+Three ways in:
+
+* a generator and a discriminator (hub ids or folders): ``ElectraForMaskedLM`` + any discriminator;
+* a discriminator alone: a fresh ``ElectraForMaskedLM`` sized ``generator_fraction`` of its width, same depth.
+  The discriminator may be an ELECTRA discriminator or any encoder ``AutoModel`` loads (BERT, RoBERTa, ...),
+  which is wrapped with a dense → activation → dense(1) replaced-token-detection head;
+* a named size (``small``, ``base``) or an ``ElectraConfig`` file, from random weights.
+
+In every case the generator uses the discriminator's token/position/type embeddings and embedding
+LayerNorm (the same ``Parameter`` objects), and its output layer is tied to that embedding table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    BertTokenizerFast,
+    ElectraConfig,
+    ElectraForMaskedLM,
+    ElectraForPreTraining,
+    PretrainedConfig,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+from transformers.activations import get_activation
+
+from ..errors import ModelLoadError
+from ..models.loading import load_tokenizer
+from .config import PretrainModelConfig
+
+RTD_HEAD_FILE = "rtd_head.safetensors"
+SHARED_EMBEDDINGS = ("word_embeddings", "position_embeddings", "token_type_embeddings", "LayerNorm")
+SIZES: dict[str, dict[str, int]] = {
+    "small": {
+        "hidden_size": 256,
+        "num_hidden_layers": 12,
+        "num_attention_heads": 4,
+        "intermediate_size": 1024,
+        "embedding_size": 128,
+    },
+    "base": {
+        "hidden_size": 768,
+        "num_hidden_layers": 12,
+        "num_attention_heads": 12,
+        "intermediate_size": 3072,
+        "embedding_size": 768,
+    },
+}
+COLLAPSE_WARNING = (
+    "the generator ({gen} hidden) is wider than the discriminator ({disc} hidden): the game tends to collapse "
+    "(the generator wins, the discriminator learns little); 1/4 to 1/2 of the discriminator's width works best"
+)
+
+
+class RTDHead(nn.Module):
+    """Replaced-token-detection head: dense → activation → dense(1), one logit per token."""
+
+    def __init__(self, hidden_size: int, activation: str = "gelu") -> None:
+        super().__init__()
+        self.dense = nn.Linear(hidden_size, hidden_size)
+        self.activation = get_activation(activation)
+        self.dense_prediction = nn.Linear(hidden_size, 1)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        """Map hidden states (B, T, H) to logits (B, T)."""
+        return self.dense_prediction(self.activation(self.dense(hidden_states))).squeeze(-1)
+
+
+class EncoderDiscriminator(nn.Module):
+    """Any Hugging Face encoder with an :class:`RTDHead`: the discriminator for non-ELECTRA encoders."""
+
+    def __init__(self, encoder: PreTrainedModel, head: RTDHead | None = None) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = head or RTDHead(encoder.config.hidden_size, getattr(encoder.config, "hidden_act", "gelu"))
+
+    @property
+    def config(self) -> PretrainedConfig:
+        """The encoder's config."""
+        return self.encoder.config
+
+    def embeddings(self) -> nn.Module:
+        """The encoder's embedding block."""
+        return self.encoder.embeddings
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Replaced-token logits (B, T)."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.head(hidden)
+
+    def save_pretrained(self, folder: Path) -> None:
+        """Save the encoder with ``save_pretrained`` (AutoModel loads it) and the head beside it."""
+        self.encoder.save_pretrained(folder)
+        save_file({k: v.contiguous() for k, v in self.head.state_dict().items()}, str(Path(folder) / RTD_HEAD_FILE))
+
+
+Discriminator = ElectraForPreTraining | EncoderDiscriminator
+
+
+@dataclass
+class ModelPair:
+    """A generator and a discriminator with shared embeddings, and the tokenizer they read."""
+
+    generator: ElectraForMaskedLM
+    discriminator: Discriminator
+    tokenizer: PreTrainedTokenizerBase
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def discriminator_hidden_size(self) -> int:
+        """Hidden size of the discriminator (chooses the default learning rate)."""
+        return int(self.discriminator.config.hidden_size)
+
+
+def discriminator_embeddings(discriminator: Discriminator) -> nn.Module:
+    """The embedding block the generator shares."""
+    if isinstance(discriminator, ElectraForPreTraining):
+        return discriminator.electra.embeddings
+    embeddings = getattr(discriminator.encoder, "embeddings", None)
+    if embeddings is None or not isinstance(getattr(embeddings, "word_embeddings", None), nn.Embedding):
+        raise ModelLoadError(
+            f"the discriminator ({type(discriminator.encoder).__name__}) has no embeddings.word_embeddings table "
+            "the generator could share; pass a BERT/RoBERTa/ELECTRA-style encoder"
+        )
+    return embeddings
+
+
+def discriminator_logits(
+    discriminator: Discriminator, input_ids: torch.Tensor, attention_mask: torch.Tensor
+) -> torch.Tensor:
+    """Replaced-token logits (B, T) of either kind of discriminator."""
+    if isinstance(discriminator, ElectraForPreTraining):
+        return discriminator(input_ids=input_ids, attention_mask=attention_mask).logits
+    return discriminator(input_ids, attention_mask)
+
+
+def tie_embeddings(generator: ElectraForMaskedLM, discriminator: Discriminator) -> list[str]:
+    """Make the generator use the discriminator's embedding modules; tie its output layer to the table.
+
+    Returns:
+        The names of the shared modules.
+
+    Raises:
+        ModelLoadError: If vocabularies or embedding shapes differ so the tables cannot be shared.
+    """
+    source = discriminator_embeddings(discriminator)
+    target = generator.electra.embeddings
+    shared = []
+    for name in SHARED_EMBEDDINGS:
+        theirs, ours = getattr(source, name, None), getattr(target, name)
+        if theirs is None:
+            continue
+        if theirs.weight.shape != ours.weight.shape:
+            rows_differ = theirs.weight.shape[0] != ours.weight.shape[0]
+            what = "vocabularies" if name == "word_embeddings" and rows_differ else "embedding shapes"
+            raise ModelLoadError(
+                f"generator and discriminator have different {what}: {name} is {tuple(ours.weight.shape)} in the "
+                f"generator and {tuple(theirs.weight.shape)} in the discriminator, so they cannot be tied; "
+                "pass a generator released with this discriminator, or only --discriminator for a fresh generator"
+            )
+        setattr(target, name, theirs)
+        shared.append(name)
+    generator.generator_lm_head.weight = target.word_embeddings.weight
+    return shared
+
+
+def generator_config(discriminator: Discriminator, fraction: float) -> ElectraConfig:
+    """Config of a fresh generator: ``fraction`` of the discriminator's width, same depth, its embedding shapes."""
+    config = discriminator.config
+    embeddings = discriminator_embeddings(discriminator)
+    hidden = max(1, round(config.hidden_size * fraction))
+    heads = max(1, round(config.num_attention_heads * fraction))
+    while hidden % heads:
+        heads -= 1
+    types = getattr(embeddings, "token_type_embeddings", None)
+    norm = getattr(embeddings, "LayerNorm", None)
+    return ElectraConfig(
+        vocab_size=embeddings.word_embeddings.num_embeddings,
+        embedding_size=embeddings.word_embeddings.embedding_dim,
+        hidden_size=hidden,
+        num_hidden_layers=config.num_hidden_layers,
+        num_attention_heads=heads,
+        intermediate_size=max(1, round(config.intermediate_size * fraction)),
+        hidden_act=getattr(config, "hidden_act", "gelu"),
+        hidden_dropout_prob=getattr(config, "hidden_dropout_prob", 0.1),
+        attention_probs_dropout_prob=getattr(config, "attention_probs_dropout_prob", 0.1),
+        max_position_embeddings=embeddings.position_embeddings.num_embeddings,
+        type_vocab_size=types.num_embeddings if types is not None else 2,
+        layer_norm_eps=norm.eps if norm is not None else 1e-12,
+        pad_token_id=config.pad_token_id if config.pad_token_id is not None else 0,
+    )
+
+
+def _from_pretrained(cls: type, name: str, role: str, **kwargs: object) -> object:
+    """``cls.from_pretrained(name)`` with one clear error line when the folder or hub id cannot be loaded."""
+    path = Path(name).expanduser()
+    if (name.startswith((".", "/", "~")) or name.count("/") > 1) and not path.is_dir():
+        raise ModelLoadError(f"{role} folder {name} does not exist; pass an existing folder or a hub id")
+    try:
+        return cls.from_pretrained(str(path) if path.is_dir() else name, **kwargs)
+    except (OSError, ValueError) as err:
+        raise ModelLoadError(
+            f"could not load the {role} {name!r} ({type(err).__name__}: {str(err).splitlines()[0][:160]}); "
+            f"if the Hugging Face hub is unreachable, download it elsewhere and pass its local folder as the {role}"
+        ) from None
+
+
+def load_discriminator(name: str, notes: list[str]) -> Discriminator:
+    """Load an ELECTRA discriminator, or wrap any other encoder with a fresh (or saved) RTD head."""
+    config = _from_pretrained(AutoConfig, name, "discriminator")
+    if config.model_type == "electra":
+        model, info = _from_pretrained(ElectraForPreTraining, name, "discriminator", output_loading_info=True)
+        if any(key.startswith("discriminator_predictions") for key in info.get("missing_keys", [])):
+            notes.append(f"{name}: no replaced-token-detection head in the checkpoint; it starts fresh")
+        return model
+    encoder = _from_pretrained(AutoModel, name, "discriminator")
+    discriminator = EncoderDiscriminator(encoder)
+    head_file = Path(name).expanduser() / RTD_HEAD_FILE
+    if head_file.is_file():
+        discriminator.head.load_state_dict(load_file(str(head_file)))
+    else:
+        notes.append(f"{name}: a {config.model_type} encoder, wrapped with a fresh replaced-token-detection head")
+    return discriminator
+
+
+def _scratch_config(spec: str, tokenizer: PreTrainedTokenizerBase) -> ElectraConfig:
+    if spec in SIZES:
+        return ElectraConfig(**SIZES[spec], vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id or 0)
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise ModelLoadError(
+            f"model.from_scratch={spec!r}: expected a size ({', '.join(SIZES)}) or an ElectraConfig JSON file/folder"
+        )
+    config = ElectraConfig.from_pretrained(str(path)) if path.is_dir() else ElectraConfig.from_json_file(str(path))
+    config.vocab_size = len(tokenizer)
+    config.pad_token_id = tokenizer.pad_token_id or 0
+    return config
+
+
+def _load_tokenizer(name: str) -> PreTrainedTokenizerBase:
+    folder = Path(name).expanduser()
+    if folder.is_dir() and (folder / "vocab.txt").is_file() and not (folder / "tokenizer_config.json").is_file():
+        return BertTokenizerFast(vocab=str(folder / "vocab.txt"), do_lower_case=False, strip_accents=False)
+    return load_tokenizer(name)
+
+
+def _check_tokenizer(tokenizer: PreTrainedTokenizerBase, vocab_size: int, source: str) -> None:
+    if tokenizer.mask_token_id is None or tokenizer.pad_token_id is None:
+        raise ModelLoadError(f"the tokenizer of {source} has no [MASK] or [PAD] token; pass a WordPiece/BPE vocab")
+    if len(tokenizer) > vocab_size:
+        raise ModelLoadError(
+            f"the tokenizer of {source} has {len(tokenizer)} tokens but the embedding table only {vocab_size} rows; "
+            "pass the vocabulary the model was trained with"
+        )
+
+
+def _check_generator_vocab(generator_name: str, discriminator_name: str, tokenizer: PreTrainedTokenizerBase) -> None:
+    """Compare the generator's vocabulary with the discriminator's own (before any ``vocab extend``)."""
+    try:
+        generator_tokenizer = load_tokenizer(generator_name)
+    except ModelLoadError:
+        return  # a generator folder without tokenizer files: the embedding shapes are still checked
+    try:
+        tokenizer = load_tokenizer(discriminator_name)
+    except ModelLoadError:
+        pass  # a discriminator without tokenizer files: compare with the training tokenizer
+    if generator_tokenizer.get_vocab() != tokenizer.get_vocab():
+        raise ModelLoadError(
+            f"generator {generator_name} and the discriminator have different vocabularies "
+            f"({len(generator_tokenizer)} vs {len(tokenizer)} tokens); pass a generator trained with the same vocab"
+        )
+
+
+def build_pair(config: PretrainModelConfig) -> ModelPair:
+    """Load or build the generator and discriminator named by ``config`` and share their embeddings.
+
+    Raises:
+        ModelLoadError: If a model cannot be loaded, or the two cannot share embeddings.
+    """
+    notes: list[str] = []
+    warnings: list[str] = []
+    if config.from_scratch is not None:
+        tokenizer = _load_tokenizer(config.vocab)  # type: ignore[arg-type]
+        discriminator: Discriminator = ElectraForPreTraining(_scratch_config(config.from_scratch, tokenizer))
+        notes.append(f"discriminator from scratch: {config.from_scratch}")
+    else:
+        discriminator = load_discriminator(config.discriminator, notes)  # type: ignore[arg-type]
+        tokenizer = _load_tokenizer(config.vocab or config.discriminator)  # type: ignore[arg-type]
+    vocab_size = discriminator_embeddings(discriminator).word_embeddings.num_embeddings
+    _check_tokenizer(tokenizer, vocab_size, config.vocab or config.discriminator or "")
+    if config.generator is not None:
+        generator = _from_pretrained(ElectraForMaskedLM, config.generator, "generator")
+        _check_generator_vocab(config.generator, config.discriminator, tokenizer)  # type: ignore[arg-type]
+    else:
+        generator = ElectraForMaskedLM(generator_config(discriminator, config.generator_fraction))
+        notes.append(
+            f"fresh generator: hidden {generator.config.hidden_size} "
+            f"({config.generator_fraction:g} of {discriminator.config.hidden_size}), "
+            f"{generator.config.num_hidden_layers} layers"
+        )
+    if generator.config.hidden_size > discriminator.config.hidden_size:
+        warnings.append(
+            COLLAPSE_WARNING.format(gen=generator.config.hidden_size, disc=discriminator.config.hidden_size)
+        )
+    shared = tie_embeddings(generator, discriminator)
+    notes.append(f"shared embeddings: {', '.join(shared)}; generator output tied to the word embeddings")
+    return ModelPair(generator, discriminator, tokenizer, notes, warnings)
+
+
+def save_pair(pair: ModelPair, run_dir: Path) -> tuple[Path, Path]:
+    """Write ``discriminator/`` and ``generator/`` Hugging Face folders (with the tokenizer) into ``run_dir``."""
+    folders = run_dir / "discriminator", run_dir / "generator"
+    for folder, model in zip(folders, (pair.discriminator, pair.generator), strict=True):
+        folder.mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(folder)
+        pair.tokenizer.save_pretrained(folder)
+        vocab = sorted(pair.tokenizer.get_vocab().items(), key=lambda item: item[1])
+        (folder / "vocab.txt").write_text("".join(f"{token}\n" for token, _ in vocab), encoding="utf-8")
+    return folders

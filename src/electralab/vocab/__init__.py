@@ -1,0 +1,1 @@
+"""Vocabulary tools: build a Hangul-safe WordPiece vocabulary; put domain words into [unused] slots."""

@@ -1,0 +1,215 @@
+"""The ELECTRA objective: masking rates, Gumbel sampling, shared embeddings, no gradient into the generator."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import FILLER, SPECIALS, write_encoder
+from transformers import BertConfig, BertModel, ElectraConfig, ElectraForMaskedLM, ElectraForPreTraining
+
+from electralab.errors import ModelLoadError
+from electralab.pretraining.config import ObjectiveConfig, PretrainModelConfig
+from electralab.pretraining.masking import gumbel_sample, mask_tokens, maskable_positions
+from electralab.pretraining.model import ElectraPretrainingModel
+from electralab.pretraining.pair import SIZES, EncoderDiscriminator, build_pair, generator_config, tie_embeddings
+
+torch.set_num_threads(1)
+PAD, UNK, CLS, SEP, MASK = range(5)
+VOCAB = len(SPECIALS) + 40
+
+
+def _electra_config(**kwargs) -> ElectraConfig:
+    values = dict(
+        vocab_size=VOCAB,
+        embedding_size=32,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=256,
+    )
+    return ElectraConfig(**{**values, **kwargs})
+
+
+def _batch(batch: int = 64, length: int = 48, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """[CLS] words [SEP] [PAD]...: random lengths, ids of ordinary words only between the specials."""
+    rng = torch.Generator().manual_seed(seed)
+    input_ids = torch.full((batch, length), PAD)
+    attention_mask = torch.zeros((batch, length), dtype=torch.long)
+    lengths = torch.randint(8, length + 1, (batch,), generator=rng)
+    for i, n in enumerate(lengths.tolist()):
+        input_ids[i, :n] = torch.randint(len(SPECIALS), VOCAB, (n,), generator=rng)
+        input_ids[i, 0], input_ids[i, n - 1] = CLS, SEP
+        attention_mask[i, :n] = 1
+    return input_ids, attention_mask
+
+
+def _model(objective: ObjectiveConfig | None = None) -> ElectraPretrainingModel:
+    torch.manual_seed(0)
+    discriminator = ElectraForPreTraining(_electra_config())
+    generator = ElectraForMaskedLM(generator_config(discriminator, 0.5))
+    tie_embeddings(generator, discriminator)
+    return ElectraPretrainingModel(
+        generator, discriminator, MASK, [PAD, UNK, CLS, SEP, MASK], objective or ObjectiveConfig()
+    )
+
+
+def test_masking_rates_and_never_special_or_pad():
+    input_ids, attention_mask = _batch(batch=512, length=64)
+    maskable = maskable_positions(input_ids, attention_mask, [PAD, UNK, CLS, SEP, MASK])
+    torch.manual_seed(1)
+    masked_input_ids, masked = mask_tokens(input_ids, maskable, MASK, 0.15, 0.85)
+    assert not masked[~maskable].any(), "specials and padding are never selected"
+    assert not (input_ids[masked] < len(SPECIALS)).any()
+    rate = masked.sum() / maskable.sum()
+    assert rate.item() == pytest.approx(0.15, abs=0.01)
+    shown_mask = masked_input_ids == MASK
+    assert (shown_mask <= masked).all(), "[MASK] appears only at selected positions"
+    assert (shown_mask[masked].float().mean()).item() == pytest.approx(0.85, abs=0.02)
+    # The other 15% of the selected tokens are unchanged: no random token anywhere.
+    unchanged = masked & ~shown_mask
+    assert torch.equal(masked_input_ids[unchanged], input_ids[unchanged])
+    assert torch.equal(masked_input_ids[~masked], input_ids[~masked])
+
+
+def test_gumbel_samples_follow_the_softmax():
+    logits = torch.tensor([[2.0, 1.0, 0.0, -1.0]]).expand(40000, 4)
+    torch.manual_seed(0)
+    samples = gumbel_sample(logits)
+    frequencies = torch.bincount(samples, minlength=4).float() / len(samples)
+    assert torch.allclose(frequencies, torch.softmax(logits[0], -1), atol=0.01)
+    assert torch.equal(gumbel_sample(logits[:3] * 1000), torch.zeros(3, dtype=torch.long)), "peaked → argmax"
+
+
+def test_forward_replaced_mask_and_combined_loss():
+    model = _model()
+    input_ids, attention_mask = _batch(batch=16, length=32, seed=3)
+    torch.manual_seed(2)
+    out = model(input_ids, attention_mask)
+    masked = out.masked_positions
+    assert torch.equal(out.corrupted_ids[~masked], input_ids[~masked]), "only masked positions can change"
+    # Replaced = masked and the sample differs; a sample equal to the original counts as original.
+    assert torch.equal(out.replaced_mask, masked & (out.sampled_ids != input_ids))
+    assert torch.equal(out.corrupted_ids[masked], out.sampled_ids[masked])
+    assert not out.replaced_mask[attention_mask == 0].any()
+    assert out.loss.item() == pytest.approx(out.mlm_loss.item() + 50 * out.rtd_loss.item(), rel=1e-5)
+
+    # A generator that always predicts the original makes every sample "original": nothing is replaced.
+    class Oracle(torch.nn.Module):
+        def forward(self, input_ids, attention_mask):
+            logits = torch.full((*input_ids.shape, VOCAB), -1e4)
+            return type("Out", (), {"logits": logits.scatter(-1, input_ids_orig.unsqueeze(-1), 1e4)})()
+
+    input_ids_orig = input_ids
+    model.generator = Oracle()
+    out = model(input_ids, attention_mask)
+    assert out.masked_positions.any() and not out.replaced_mask.any()
+    assert torch.equal(out.corrupted_ids, input_ids)
+
+
+def test_generator_and_discriminator_share_embeddings_by_storage():
+    model = _model()
+    generator, discriminator = model.generator, model.discriminator
+    for name in ("word_embeddings", "position_embeddings", "token_type_embeddings", "LayerNorm"):
+        ours, theirs = getattr(generator.electra.embeddings, name), getattr(discriminator.electra.embeddings, name)
+        assert ours.weight.data_ptr() == theirs.weight.data_ptr(), name
+    assert (
+        generator.generator_lm_head.weight.data_ptr()
+        == discriminator.electra.embeddings.word_embeddings.weight.data_ptr()
+    )
+    # One optimiser step moves both: they are the same Parameter objects.
+    assert (
+        generator.electra.embeddings.word_embeddings.weight is discriminator.electra.embeddings.word_embeddings.weight
+    )
+    shared_ids = {id(p) for p in discriminator.parameters()} & {id(p) for p in generator.parameters()}
+    assert len(shared_ids) == 5  # word, position, type, LayerNorm weight + bias
+
+
+def test_discriminator_loss_gives_no_gradient_to_the_generator():
+    model = _model(ObjectiveConfig(mlm_weight=0.0, rtd_weight=1.0))
+    input_ids, attention_mask = _batch(batch=8, length=32, seed=5)
+    model(input_ids, attention_mask).loss.backward()
+    shared = {id(p) for p in model.discriminator.parameters()}
+    generator_only = [(n, p) for n, p in model.generator.named_parameters() if id(p) not in shared]
+    assert generator_only
+    for name, param in generator_only:
+        assert param.grad is None or not param.grad.any(), f"{name} got a gradient from the discriminator loss"
+    assert model.discriminator.electra.embeddings.word_embeddings.weight.grad.abs().sum() > 0
+    assert model.discriminator.discriminator_predictions.dense.weight.grad.abs().sum() > 0
+
+    model.zero_grad()
+    model.objective = ObjectiveConfig(mlm_weight=1.0, rtd_weight=0.0)
+    model(input_ids, attention_mask).loss.backward()
+    assert model.generator.electra.encoder.layer[0].attention.self.query.weight.grad.abs().sum() > 0
+
+
+def test_fresh_generator_is_a_quarter_wide_same_depth():
+    discriminator = ElectraForPreTraining(_electra_config(embedding_size=16, hidden_size=64, num_attention_heads=4))
+    config = generator_config(discriminator, 0.25)
+    assert (config.hidden_size, config.num_hidden_layers, config.num_attention_heads) == (16, 2, 1)
+    assert (config.embedding_size, config.vocab_size, config.intermediate_size) == (16, VOCAB, 16)
+
+
+@pytest.mark.parametrize(("size", "expected"), [("small", (256, 12, 4, 1024, 128)), ("base", (768, 12, 12, 3072, 768))])
+def test_named_sizes_match_the_paper(size, expected):
+    config = ElectraConfig(**SIZES[size], vocab_size=35000)
+    with torch.device("meta"):
+        discriminator = ElectraForPreTraining(config)
+        generator = ElectraForMaskedLM(generator_config(discriminator, 0.25))
+    fields = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "embedding_size")
+    assert tuple(getattr(discriminator.config, f) for f in fields) == expected
+    assert generator.config.hidden_size == expected[0] // 4 and generator.config.num_hidden_layers == 12
+
+
+def test_wrapped_bert_discriminator_shares_its_embeddings(tmp_path):
+    folder = write_encoder(tmp_path / "electra", FILLER)  # tokenizer files
+    bert = BertModel(BertConfig(vocab_size=45, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                intermediate_size=64, max_position_embeddings=256))  # fmt: skip
+    bert.save_pretrained(tmp_path / "bert")
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
+        (tmp_path / "bert" / name).write_bytes((folder / name).read_bytes())
+    pair = build_pair(PretrainModelConfig(discriminator=str(tmp_path / "bert")))
+    assert isinstance(pair.discriminator, EncoderDiscriminator)
+    bert_embeddings = pair.discriminator.encoder.embeddings
+    assert (
+        pair.generator.electra.embeddings.word_embeddings.weight.data_ptr()
+        == bert_embeddings.word_embeddings.weight.data_ptr()
+    )
+    assert pair.generator.generator_lm_head.weight.data_ptr() == bert_embeddings.word_embeddings.weight.data_ptr()
+    assert pair.generator.electra.embeddings.LayerNorm.weight.data_ptr() == bert_embeddings.LayerNorm.weight.data_ptr()
+    assert pair.generator.config.hidden_size == 8 and pair.generator.config.embedding_size == 32
+    assert any("wrapped" in note for note in pair.notes)
+
+
+def _save_generator(folder, tokenizer_folder, **kwargs):
+    ElectraForMaskedLM(_electra_config(**kwargs)).save_pretrained(folder)
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
+        (folder / name).write_bytes((tokenizer_folder / name).read_bytes())
+    return str(folder)
+
+
+def test_pair_checks_vocabulary_embedding_size_and_width(tmp_path):
+    discriminator = write_encoder(tmp_path / "disc", FILLER)  # 45 tokens, embedding 32, hidden 32
+    good = _save_generator(tmp_path / "gen", discriminator, vocab_size=45, hidden_size=16, intermediate_size=32)
+    pair = build_pair(PretrainModelConfig(discriminator=str(discriminator), generator=good))
+    assert (
+        pair.generator.electra.embeddings.word_embeddings.weight
+        is pair.discriminator.electra.embeddings.word_embeddings.weight
+    )
+    assert pair.warnings == []
+
+    wide = _save_generator(tmp_path / "wide", discriminator, vocab_size=45, hidden_size=64, num_attention_heads=2)
+    pair = build_pair(PretrainModelConfig(discriminator=str(discriminator), generator=wide))
+    assert any("wider than the discriminator" in w and "collapse" in w for w in pair.warnings)
+
+    narrow_embeddings = _save_generator(tmp_path / "emb16", discriminator, vocab_size=45, embedding_size=16)
+    with pytest.raises(ModelLoadError, match="embedding shapes.*cannot be tied"):
+        build_pair(PretrainModelConfig(discriminator=str(discriminator), generator=narrow_embeddings))
+
+    other = write_encoder(tmp_path / "other", [f"x{i}" for i in range(40)])
+    other_vocab = _save_generator(tmp_path / "vocab", other, vocab_size=45, hidden_size=16)
+    with pytest.raises(ModelLoadError, match="different vocabularies"):
+        build_pair(PretrainModelConfig(discriminator=str(discriminator), generator=other_vocab))
+    bigger = _save_generator(tmp_path / "big", discriminator, vocab_size=50, hidden_size=16)
+    with pytest.raises(ModelLoadError, match="different vocabularies"):
+        build_pair(PretrainModelConfig(discriminator=str(discriminator), generator=bigger))
