@@ -1,8 +1,8 @@
 """korean_unsmile multi-label with the offline multilingual-e5-small (word embeddings frozen): BCE vs
-BCE + pos_weight vs focal loss, same seed and recipe, each scored at threshold 0.5 and with per-label
+BCE + pos_weight vs focal loss, same seed and recipe (mean-pooling head), each scored at threshold 0.5 and with per-label
 thresholds tuned on a dev split carved out of train. Test = unsmile_valid_v1.0.tsv.
 
-Usage: python benchmarks/unsmile_losses.py [--epochs 1] [--losses bce pos_weight focal]
+Usage: python benchmarks/unsmile_losses.py [--epochs 1] [--losses bce pos_weight focal] [--head mean]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ VARIANTS = {
 }
 
 
-def run(model: str, variant: str, epochs: float, out: str) -> dict:
+def run(model: str, variant: str, epochs: float, head: str, out: str) -> dict:
     config = build_config(
         "unsmile",
         overrides=[
@@ -30,6 +30,7 @@ def run(model: str, variant: str, epochs: float, out: str) -> dict:
             f"model.name_or_path={model}",
             f"train.epochs={epochs}",
             "train.freeze_word_embeddings=true",
+            f"model.head={head}",
             "train.report_to=[]",
             "train.progress_bar=false",
             f"output_dir={out}",
@@ -41,6 +42,7 @@ def run(model: str, variant: str, epochs: float, out: str) -> dict:
     test = result.metrics["test"]
     return {
         "variant": variant,
+        "head": head,
         "f1_micro_at_0.5": test["f1_micro_at_0.5"],
         "f1_macro_at_0.5": test["f1_macro_at_0.5"],
         "f1_micro_tuned": test["f1_micro"],
@@ -62,12 +64,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=float, default=1)
     parser.add_argument("--losses", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--head", default="mean", help="e5 encoders are trained with mean pooling")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "unsmile"))
     args = parser.parse_args()
     model = offline_model("me5-small")
     rows = []
     for variant in args.losses:
-        rows.append(run(model, variant, args.epochs, args.out))
+        rows.append(run(model, variant, args.epochs, args.head, args.out))
         save_result(
             "unsmile_losses",
             {"model": "multilingual-e5-small (offline), word embeddings frozen", "epochs": args.epochs, "rows": rows},

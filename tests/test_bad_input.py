@@ -112,8 +112,13 @@ def test_contradictory_settings(capsys, toy_encoder, data_dir):
 
 
 def test_string_false_is_not_true(capsys, toy_encoder, data_dir):
-    line = _train(capsys, toy_encoder, data_dir, "train.group_by_length=nope")
-    assert "train.group_by_length" in line and "true or false" in line
+    line = _train(capsys, toy_encoder, data_dir, "train.tune_thresholds=nope")
+    assert "train.tune_thresholds" in line and "true or false" in line
+
+
+def test_unknown_batching_lists_the_choices(capsys, toy_encoder, data_dir):
+    line = _train(capsys, toy_encoder, data_dir, "train.batching=sorted")
+    assert "train.batching" in line and "length_buckets" in line and "group_by_length" in line
 
 
 def test_model_folder_that_does_not_exist(capsys, toy_encoder, data_dir):

@@ -56,3 +56,40 @@ def test_save_reload_in_fresh_process_gives_identical_logits(toy_encoder, tmp_pa
     assert reloaded["class"] == "ElectralabForSequenceClassification"
     assert reloaded["id2label"] == {"0": "neg", "1": "pos"}
     assert torch.equal(torch.tensor(reloaded["logits"]), expected)
+
+
+def test_predictor_precisions_agree_with_fp32(toy_encoder):
+    import numpy as np
+    import pytest
+
+    from conftest import toy_rows
+    from electralab.errors import ConfigError
+    from electralab.inference.predictor import Predictor
+    from electralab.training.arguments import cpu_has_bf16
+
+    torch.manual_seed(0)
+    encoder = load_encoder(str(toy_encoder))
+    config = ElectralabConfig(encoder=encoder.config.to_dict(), head="mean", id2label={0: "neg", 1: "pos"})
+    model = ElectralabForSequenceClassification(config, encoder=encoder).eval()
+    with torch.no_grad():
+        for param in model.head.parameters():
+            param.add_(torch.randn_like(param))
+    tokenizer = AutoTokenizer.from_pretrained(toy_encoder)
+    texts = [text for text, _ in toy_rows(200, seed=5)]
+    fp32 = Predictor(model, tokenizer, 32).logits(texts, batch_size=16)
+    with torch.no_grad():  # sorted batching changes nothing: the same logits as one padded batch
+        direct = model(**tokenizer(texts, padding=True, truncation=True, max_length=32, return_tensors="pt")).logits
+    np.testing.assert_allclose(fp32, direct.numpy(), rtol=1e-4, atol=1e-5)
+    int8 = Predictor(model, tokenizer, 32, precision="int8")
+    assert int8.model is not model, "quantisation works on a copy"
+    quantised = int8.logits(texts, batch_size=16)
+    np.testing.assert_array_equal(Predictor(model, tokenizer, 32).logits(texts, batch_size=16), fp32)  # untouched
+    assert not np.array_equal(quantised, fp32)
+    assert (quantised.argmax(-1) == fp32.argmax(-1)).mean() >= 0.9
+    assert np.abs(quantised - fp32).max() < 0.25 * np.abs(fp32).max()
+    if cpu_has_bf16():
+        bf16 = Predictor(model, tokenizer, 32, precision="bf16").logits(texts, batch_size=16)
+        assert (bf16.argmax(-1) == fp32.argmax(-1)).mean() >= 0.9
+        assert np.abs(bf16 - fp32).max() < 0.25 * np.abs(fp32).max()
+    with pytest.raises(ConfigError, match="int8"):
+        Predictor(model, tokenizer, 32, precision="fp16")

@@ -94,14 +94,22 @@ def test_forward_replaced_mask_and_combined_loss():
     assert not out.replaced_mask[attention_mask == 0].any()
     assert out.loss.item() == pytest.approx(out.mlm_loss.item() + 50 * out.rtd_loss.item(), rel=1e-5)
 
-    # A generator that always predicts the original makes every sample "original": nothing is replaced.
-    class Oracle(torch.nn.Module):
-        def forward(self, input_ids, attention_mask):
-            logits = torch.full((*input_ids.shape, VOCAB), -1e4)
-            return type("Out", (), {"logits": logits.scatter(-1, input_ids_orig.unsqueeze(-1), 1e4)})()
+    # The generator's logits, computed at masked positions only, are those of a full forward there.
+    model.eval()  # no dropout
+    out = model(input_ids, attention_mask)
+    masked = out.masked_positions
+    full = model.generator(input_ids=out.masked_input_ids, attention_mask=attention_mask).logits
+    at_masked = model.generator_logits_at(out.masked_input_ids, attention_mask, masked)
+    torch.testing.assert_close(at_masked, full[masked], rtol=1e-5, atol=1e-5)
+    assert torch.equal(out.mlm_predictions[masked], full[masked].argmax(-1))
+    assert torch.equal(out.mlm_predictions[~masked], input_ids[~masked])
 
-    input_ids_orig = input_ids
-    model.generator = Oracle()
+    # A generator that always predicts the original makes every sample "original": nothing is replaced.
+    def oracle(masked_input_ids, mask, positions):
+        logits = torch.full((*input_ids.shape, VOCAB), -1e4)
+        return logits.scatter(-1, input_ids.unsqueeze(-1), 1e4)[positions]
+
+    model.generator_logits_at = oracle
     out = model(input_ids, attention_mask)
     assert out.masked_positions.any() and not out.replaced_mask.any()
     assert torch.equal(out.corrupted_ids, input_ids)

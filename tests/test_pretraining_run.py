@@ -73,6 +73,11 @@ def test_run_folder_views_and_metrics(dapt_run):
     html = (dapt_run / "pretrain_report.html").read_text(encoding="utf-8")
     assert html.count("<section>") == 2 and "step 6" in html and "step 3" in html
     assert "misjudged" in html and 'class="replaced' in html
+    assert "Diagnostics over steps" in html and "data:image/png;base64," in html
+    from PIL import Image
+
+    with Image.open(dapt_run / "pretrain_curves.png") as image:
+        assert image.width > 600 and image.height > 300  # both panels: diagnostics and losses
     metrics = json.loads((dapt_run / "metrics.json").read_text())
     assert metrics["run"]["global_step"] == 6 and metrics["run"]["final_learning_rate"] == 0.0
     assert metrics["run"]["learning_rate"] == 5e-4 and metrics["run"]["warmup_steps"] == 0  # 10% of 6 steps

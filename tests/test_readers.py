@@ -472,3 +472,26 @@ def test_real_imdb_test():
     assert len(ds) == 25_000
     assert Counter(ds["label"][:]) == {"negative": 12_500, "positive": 12_500}
     assert ds[0]["text"].startswith("Once again Mr. Costner has dragged out a movie")
+
+
+# ----------------------------------------------------------------------------------------------- row sampling
+
+
+def test_row_sample_random_draws_across_a_file_sorted_by_label(tmp_path):
+    from electralab.config import DataConfig
+    from electralab.data.prepare import load_splits
+
+    rows = "".join(f"text {i},{'neg' if i < 60 else 'pos'}\n" for i in range(120))
+    _write(tmp_path / "train.csv", "text,label\n" + rows)
+    first = DataConfig(train_file=str(tmp_path / "train.csv"), max_train_rows=40)
+    with pytest.raises(DataError, match="row_sample=random"):
+        load_splits(first, seed=1)  # the first 40 rows are all 'neg'
+    sampled = DataConfig(train_file=str(tmp_path / "train.csv"), max_train_rows=40, row_sample="random")
+    splits = load_splits(sampled, seed=1)
+    texts = splits.train["text"][:] + splits.dev["text"][:]
+    assert len(texts) == 40 and len(set(texts)) == 40
+    assert splits.label_names == ["neg", "pos"]
+    assert 10 <= sum(text.startswith("text") and int(text.split()[1]) >= 60 for text in texts) <= 30
+    again = load_splits(sampled, seed=1)
+    assert again.train["text"][:] == splits.train["text"][:], "seeded: the same rows every time"
+    assert sorted(load_splits(sampled, seed=2).train["text"][:]) != sorted(splits.train["text"][:])

@@ -23,7 +23,14 @@ class _Kill(TrainerCallback):
             raise KeyboardInterrupt("simulated kill")
 
 
-def _config(toy_encoder, toy_data, out):
+class _SamplerSeen(TrainerCallback):
+    def on_train_begin(self, args, state, control, train_dataloader=None, **kwargs):
+        sampler = getattr(train_dataloader, "sampler", None)
+        inner = getattr(getattr(train_dataloader, "batch_sampler", None), "sampler", None)
+        self.name = type(inner if inner is not None else sampler).__name__
+
+
+def _config(toy_encoder, toy_data, out, batching="group_by_length"):
     return build_config(
         overrides=[
             f"model.name_or_path={toy_encoder}",
@@ -38,6 +45,7 @@ def _config(toy_encoder, toy_data, out):
             "train.eval_strategy=steps",
             "train.eval_steps=8",
             "train.keep_checkpoints=10",
+            f"train.batching={batching}",
             "train.report_to=[]",
             "train.progress_bar=false",
             f"output_dir={out}",
@@ -45,10 +53,14 @@ def _config(toy_encoder, toy_data, out):
     )
 
 
-def test_interrupted_run_resumes_to_the_same_end(toy_encoder, toy_data, tmp_path):
-    full = run_training(_config(toy_encoder, toy_data, tmp_path / "full"))
+@pytest.mark.parametrize("batching", ["group_by_length", "length_buckets"])
+def test_interrupted_run_resumes_to_the_same_end(toy_encoder, toy_data, tmp_path, batching):
+    sampler = _SamplerSeen()
+    full = run_training(_config(toy_encoder, toy_data, tmp_path / "full", batching), extra_callbacks=[sampler])
+    expected = {"group_by_length": "LengthGroupedSampler", "length_buckets": "LengthBucketSampler"}[batching]
+    assert sampler.name == expected
     with pytest.raises(KeyboardInterrupt):
-        run_training(_config(toy_encoder, toy_data, tmp_path / "cut"), extra_callbacks=[_Kill(at_step=21)])
+        run_training(_config(toy_encoder, toy_data, tmp_path / "cut", batching), extra_callbacks=[_Kill(at_step=21)])
     run_dir = next((tmp_path / "cut").iterdir())
     assert last_complete_checkpoint(run_dir).name == "checkpoint-16"
     # A checkpoint left half-written by a kill during saving is not picked.

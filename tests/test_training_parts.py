@@ -224,3 +224,19 @@ def test_bf16_autocast_on_cpu_learns_and_saves_fp32(toy_encoder, toy_data, tmp_p
 
     with safe_open(result.model_dir / "model.safetensors", "pt") as weights:
         assert {weights.get_tensor(k).dtype for k in weights.keys()} == {torch.float32}
+
+
+def test_length_buckets_cover_every_example_once_with_little_padding():
+    from electralab.training.sampling import LengthBucketSampler
+
+    lengths = np.random.default_rng(0).integers(5, 128, size=1000)
+    sampler = LengthBucketSampler(lengths.tolist(), batch_size=32, seed=7)
+    epoch0 = list(sampler)
+    assert sorted(epoch0) == list(range(1000)), "a permutation: nothing dropped or repeated"
+    batches = [epoch0[i : i + 32] for i in range(0, 1000, 32)]
+    real = sum(lengths[b].sum() for b in batches)
+    padded = sum(lengths[b].max() * len(b) for b in batches)
+    assert real / padded > 0.95
+    assert list(sampler) == epoch0, "the same epoch gives the same order (resume replays it)"
+    sampler.set_epoch(1)
+    assert list(sampler) != epoch0, "a new epoch shuffles batches and tie-breaks"

@@ -12,6 +12,7 @@ from . import config as config_module
 from .errors import ElectralabError
 
 _OVERRIDE = re.compile(r"^[A-Za-z_]+(\.[A-Za-z_]+)+=")
+_PRECISION_HELP = "fp32; bf16 (autocast; CPUs with bf16 support, CUDA); int8 (dynamic quantisation, CPU)"
 _OVERRIDES_HELP = "dotted key=value overrides, applied last, e.g. train.epochs=2 model.dropout=0.2"
 
 
@@ -60,6 +61,9 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--label-column", help="label column for the table reader")
     evaluate.add_argument("--output", help="write the metrics as JSON here too")
     evaluate.add_argument("--batch-size", type=int, default=64)
+    evaluate.add_argument(
+        "--precision", default="fp32", choices=config_module.INFERENCE_PRECISIONS, help=_PRECISION_HELP
+    )
 
     predict = commands.add_parser("predict", help="label texts with a saved model (JSON lines out)")
     predict.add_argument("--model", required=True, help="a model folder written by `electralab train`")
@@ -67,6 +71,9 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", help="JSON lines file; default: stdout")
     predict.add_argument("--text-column", default="text", help="text column for .csv/.tsv/.jsonl input")
     predict.add_argument("--batch-size", type=int, default=64)
+    predict.add_argument(
+        "--precision", default="fp32", choices=config_module.INFERENCE_PRECISIONS, help=_PRECISION_HELP
+    )
     _add_pretrain_parser(commands)
     _add_vocab_parser(commands)
     return parser
@@ -152,13 +159,21 @@ def _evaluate(args: argparse.Namespace) -> None:
         label_column=args.label_column,
         output=args.output,
         batch_size=args.batch_size,
+        precision=args.precision,
     )
 
 
 def _predict(args: argparse.Namespace) -> None:
     from .inference.evaluate import predict_file
 
-    predict_file(args.model, args.input, args.output, text_column=args.text_column, batch_size=args.batch_size)
+    predict_file(
+        args.model,
+        args.input,
+        args.output,
+        text_column=args.text_column,
+        batch_size=args.batch_size,
+        precision=args.precision,
+    )
 
 
 def _pretrain(args: argparse.Namespace) -> None:

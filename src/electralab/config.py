@@ -22,6 +22,10 @@ from .errors import ConfigError
 PRESET_DIR = Path(__file__).parent / "presets"
 
 
+INFERENCE_PRECISIONS = ("fp32", "bf16", "int8")
+"""Predictor precisions: fp32; bf16 autocast (CPUs with bf16 support, CUDA); int8 dynamic quantisation (CPU)."""
+
+
 @dataclass
 class DataConfig:
     """Where the data is and how it is read."""
@@ -55,11 +59,13 @@ class DataConfig:
     empty_texts: Literal["skip", "keep"] = "skip"
     """What to do with empty texts: skip them (counted and reported) or keep them."""
     max_train_rows: int | None = None
-    """Use only the first N training rows (before the dev carve)."""
+    """Use only N training rows (before the dev carve); see row_sample."""
     max_dev_rows: int | None = None
-    """Use only the first N dev rows."""
+    """Use only N dev rows; see row_sample."""
     max_test_rows: int | None = None
-    """Use only the first N test rows."""
+    """Use only N test rows; see row_sample."""
+    row_sample: Literal["first", "random"] = "first"
+    """How max_*_rows picks rows: the first N, or N at random (seeded; for files sorted by label, like IMDB)."""
     allow_hangul_normalization: bool = False
     """Allow a tokenizer whose normaliser rewrites Hangul syllables (e.g. lowercasing + accent stripping)."""
 
@@ -177,8 +183,9 @@ class TrainConfig:
     """Label smoothing for single-label cross-entropy."""
     focal_gamma: float = 2.0
     """Focusing parameter of the focal loss."""
-    group_by_length: bool = True
-    """Batch examples of similar length together (with dynamic padding)."""
+    batching: Literal["length_buckets", "group_by_length", "random"] = "group_by_length"
+    """Training batches (all with dynamic padding): length_buckets (sorted by length, batch order shuffled:
+    least padding), group_by_length (the Trainer's: sorted within random mega-batches) or random."""
     report_to: list[str] = field(default_factory=lambda: ["tensorboard"])
     """Trackers: tensorboard, wandb, mlflow (the latter two when installed), or [] for none."""
     progress_bar: bool = True

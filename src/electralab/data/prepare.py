@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from datasets import Dataset
 
 from ..config import DataConfig
@@ -58,7 +59,8 @@ class _SingleLabel:
         if len(names) < 2:
             raise DataError(
                 f"{path}: the training data has only the label {names}; a classifier needs at least two "
-                "(if the file is sorted by label, data.max_train_rows keeps only its first rows)"
+                "(if the file is sorted by label, data.max_train_rows keeps only its first rows: "
+                "set data.row_sample=random)"
             )
         return names, []
 
@@ -107,6 +109,17 @@ def _handle_empty(dataset: Dataset, split: str, data: DataConfig, notes: list[st
     return dataset
 
 
+def _read_rows(reader: _SingleLabel | _MultiLabel, path: Path, max_rows: int | None, how: str, seed: int) -> Dataset:
+    """Read ``path``: all rows, the first ``max_rows``, or ``max_rows`` seeded random rows kept in file order."""
+    if how == "first" or max_rows is None:
+        return reader.read(path, max_rows)
+    dataset = reader.read(path, None)
+    if len(dataset) <= max_rows:
+        return dataset
+    picked = np.random.default_rng(seed).choice(len(dataset), size=max_rows, replace=False)
+    return dataset.select(np.sort(picked))
+
+
 def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Splits:
     """Read the configured files; carve a stratified, seeded dev split from train when there is no dev file."""
     if data.train_file is None:
@@ -114,10 +127,12 @@ def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Split
     reader = _MultiLabel(data) if multi_label else _SingleLabel(data)
     notes: list[str] = []
     train_path = data.resolve(data.train_file)
-    train = _handle_empty(reader.read(train_path, data.max_train_rows), "train", data, notes)
+    train = _handle_empty(
+        _read_rows(reader, train_path, data.max_train_rows, data.row_sample, seed), "train", data, notes
+    )
     if data.dev_file is not None:
         dev_path = data.resolve(data.dev_file)
-        dev = _handle_empty(reader.read(dev_path, data.max_dev_rows), "dev", data, notes)
+        dev = _handle_empty(_read_rows(reader, dev_path, data.max_dev_rows, data.row_sample, seed), "dev", data, notes)
     else:
         train, dev = carve_dev_split(train, data.dev_fraction, seed)
         if data.max_dev_rows is not None:
@@ -128,7 +143,9 @@ def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Split
     test = None
     if data.test_file is not None:
         test_path = data.resolve(data.test_file)
-        test = _handle_empty(reader.read(test_path, data.max_test_rows), "test", data, notes)
+        test = _handle_empty(
+            _read_rows(reader, test_path, data.max_test_rows, data.row_sample, seed), "test", data, notes
+        )
         reader.check(train, test, "test", test_path)
     reader.check(train, dev, "dev", dev_path)
     label_names, warnings = reader.label_names(train, train_path)

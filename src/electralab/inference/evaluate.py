@@ -31,10 +31,11 @@ def evaluate_file(
     label_column: str | None = None,
     output: str | None = None,
     batch_size: int = 64,
+    precision: str = "fp32",
 ) -> dict:
     """Score the model in ``model_dir`` on a labelled file; print a table and return the metrics."""
     folder = Path(model_dir)
-    predictor = Predictor.from_folder(folder)
+    predictor = Predictor.from_folder(folder, precision=precision)
     data = load_run_config(folder).data if (folder / RUN_CONFIG).is_file() else None
     fmt = fmt or (data.format if data else None)
     if fmt is None:
@@ -120,9 +121,10 @@ def predict_file(
     output_path: str | None,
     text_column: str = "text",
     batch_size: int = 64,
+    precision: str = "fp32",
 ) -> int:
     """Label each text of ``input_path`` (or stdin) and write JSON lines to ``output_path`` (or stdout)."""
-    predictor = Predictor.from_folder(model_dir)
+    predictor = Predictor.from_folder(model_dir, precision=precision)
     if input_path is None:
         texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
     elif Path(input_path).suffix.lower() in {".csv", ".tsv", ".jsonl", ".json"}:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -10,21 +12,52 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
 
-from ..errors import ModelLoadError
+from ..config import INFERENCE_PRECISIONS
+from ..errors import ConfigError, ModelLoadError
 from ..models.loading import load_tokenizer
+from ..training.arguments import cpu_has_bf16
 
 
 class Predictor:
-    """Wraps a classifier and its tokenizer for fast batched inference."""
+    """Wraps a classifier and its tokenizer for fast batched inference.
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, max_length: int = 128) -> None:
-        self.model = model.eval()
+    Args:
+        model: A sequence-classification model.
+        tokenizer: Its tokenizer.
+        max_length: Truncation length in tokens.
+        precision: ``fp32``; ``bf16`` (autocast, on CPUs with bf16 support or CUDA); or ``int8`` (dynamic
+            quantisation of the linear layers, CPU only, applied to a copy of the model).
+    """
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        max_length: int = 128,
+        precision: str = "fp32",
+    ) -> None:
+        if precision not in INFERENCE_PRECISIONS:
+            raise ConfigError(f"precision={precision!r}: expected one of {', '.join(INFERENCE_PRECISIONS)}")
+        model = model.eval()
+        device = next(model.parameters()).device
+        if precision == "int8":
+            if device.type != "cpu":
+                raise ConfigError("precision=int8 (dynamic quantisation) runs on the CPU only; use bf16 on a GPU")
+            with warnings.catch_warnings():  # torch.ao's eager API is deprecated in favour of torchao, still shipped
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(
+                    copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8
+                )
+        if precision == "bf16" and device.type == "cpu" and not cpu_has_bf16():
+            raise ConfigError("precision=bf16: this CPU has no bf16 support; use fp32 or int8")
+        self.model = model
         self.tokenizer = tokenizer
         self.max_length = max_length
+        self.precision = precision
         self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
 
     @classmethod
-    def from_folder(cls, folder: str | Path, max_length: int | None = None) -> Predictor:
+    def from_folder(cls, folder: str | Path, max_length: int | None = None, precision: str = "fp32") -> Predictor:
         """Load a saved electralab (or any sequence-classification) model folder."""
         folder = Path(folder)
         if not (folder / "config.json").is_file():
@@ -35,7 +68,7 @@ class Predictor:
         tokenizer = load_tokenizer(str(folder))
         if max_length is None:
             max_length = min(int(getattr(model.config, "max_seq_length", 512)), tokenizer.model_max_length)
-        return cls(model, tokenizer, max_length)
+        return cls(model, tokenizer, max_length, precision)
 
     @torch.inference_mode()
     def logits(self, texts: Sequence[str], text_pairs: Sequence[str] | None = None, batch_size: int = 64) -> np.ndarray:
@@ -54,7 +87,9 @@ class Predictor:
             features = [{key: encoded[key][i] for key in encoded} for i in index]
             batch = self.tokenizer.pad(features, return_tensors="pt")
             batch = {k: v.to(device) for k, v in batch.items()}
-            out[index] = self.model(**batch).logits.float().cpu().numpy()
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+                logits = self.model(**batch).logits
+            out[index] = logits.float().cpu().numpy()
         return out
 
     @property

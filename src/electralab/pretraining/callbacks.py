@@ -10,9 +10,7 @@ from rich.console import Console
 from transformers import PreTrainedTokenizerBase, TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from .trainer import StepRecorder
-from .view import append_view, rich_view, view_from_output
-
-METRICS_NAME = "metrics.jsonl"
+from .view import METRICS_NAME, append_view, rich_view, view_from_output, write_html_report
 
 
 class ReplacedTokenViewCallback(TrainerCallback):
@@ -66,6 +64,7 @@ class ReplacedTokenViewCallback(TrainerCallback):
         record = {"step": state.global_step, **{k: _json_number(v) for k, v in logs.items()}}
         with (self.run_dir / METRICS_NAME).open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        write_html_report(self.run_dir)
 
 
 def _json_number(value: object) -> object:

@@ -21,6 +21,7 @@ class ElectraPretrainingOutput(ModelOutput):
     """The combined loss and the (detached) tensors the per-step view and diagnostics read.
 
     All tensors are (B, T) unless noted; ``masked_positions`` and ``replaced_mask`` are bool.
+    ``mlm_predictions`` holds the generator's argmax at masked positions and the input token elsewhere.
     """
 
     loss: torch.Tensor | None = None
@@ -64,6 +65,17 @@ class ElectraPretrainingModel(nn.Module):
         self.special_token_ids = sorted(set(special_token_ids))
         self.objective = objective
 
+    def generator_logits_at(
+        self, masked_input_ids: torch.Tensor, attention_mask: torch.Tensor, positions: torch.Tensor
+    ) -> torch.Tensor:
+        """The generator's vocabulary logits at ``positions`` only (N, V), as the original implementation does.
+
+        The output layer (embedding size × vocabulary) costs as much per token as a small encoder; running it
+        on the ~15% masked positions instead of every token saves that work.
+        """
+        hidden = self.generator.electra(input_ids=masked_input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.generator.generator_lm_head(self.generator.generator_predictions(hidden[positions]))
+
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> ElectraPretrainingOutput:
         """Corrupt ``input_ids`` with generator samples and score the discriminator on finding them.
 
@@ -81,13 +93,14 @@ class ElectraPretrainingModel(nn.Module):
         masked_input_ids, masked_positions = mask_tokens(
             input_ids, maskable, self.mask_token_id, objective.mask_prob, objective.mask_token_ratio
         )
-        generator_logits = self.generator(input_ids=masked_input_ids, attention_mask=attention_mask).logits  # (B,T,V)
-        masked_logits = generator_logits[masked_positions]  # (N, V), N masked tokens in the batch
+        masked_logits = self.generator_logits_at(masked_input_ids, attention_mask, masked_positions)  # (N, V)
         original_at_masked = input_ids[masked_positions]  # (N,)
         if masked_logits.shape[0]:
             mlm_loss = F.cross_entropy(masked_logits.float(), original_at_masked)
         else:  # nothing was masked (tiny batch): a zero that keeps the graph
-            mlm_loss = generator_logits.sum() * 0.0
+            mlm_loss = masked_logits.sum() * 0.0
+        mlm_predictions = input_ids.clone()
+        mlm_predictions[masked_positions] = masked_logits.detach().argmax(dim=-1)
 
         # Sampling is detached: no gradient from the discriminator reaches the generator.
         sampled_ids = input_ids.clone()
@@ -107,7 +120,7 @@ class ElectraPretrainingModel(nn.Module):
             attention_mask=attention_mask,
             masked_input_ids=masked_input_ids,
             masked_positions=masked_positions,
-            mlm_predictions=generator_logits.detach().argmax(dim=-1),
+            mlm_predictions=mlm_predictions,
             sampled_ids=sampled_ids,
             corrupted_ids=corrupted_ids,
             replaced_mask=replaced_mask,

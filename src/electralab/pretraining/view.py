@@ -19,11 +19,15 @@ from rich.table import Table
 from rich.text import Text
 from transformers import PreTrainedTokenizerBase
 
+from ..reports.html import embed_png
+from ..reports.plots import plot_pretraining_curves
 from ..training.rundir import atomic_write
 from .model import ElectraPretrainingOutput
 
 REPORT_NAME = "pretrain_report.html"
 VIEWS_NAME = "pretrain_views.jsonl"
+METRICS_NAME = "metrics.jsonl"
+CURVES_NAME = "pretrain_curves.png"
 MAX_HTML_VIEWS = 200
 
 
@@ -250,10 +254,19 @@ def append_view(run_dir: Path, view: ReplacedTokenView) -> Path:
 
 
 def write_html_report(run_dir: Path) -> Path:
-    """Write ``pretrain_report.html`` (atomically) from the views in ``pretrain_views.jsonl``, newest first.
+    """Write ``pretrain_report.html`` (atomically): diagnostics curves, then the per-step views, newest first.
 
+    The curves come from ``metrics.jsonl``, the views from ``pretrain_views.jsonl``.
     The page shows the latest ``MAX_HTML_VIEWS`` views; the JSON lines keep all of them.
     """
+    metrics_file = run_dir / METRICS_NAME
+    records = (
+        [json.loads(line) for line in metrics_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if metrics_file.is_file()
+        else []
+    )
+    curves_path = plot_pretraining_curves(records, run_dir / CURVES_NAME)
+    curves = f"<h2>Diagnostics over steps</h2>{embed_png(curves_path, 'diagnostics over steps')}" if curves_path else ""
     views_file = run_dir / VIEWS_NAME
     lines = views_file.read_text(encoding="utf-8").splitlines() if views_file.is_file() else []
     lines = [line for line in lines if line.strip()]
@@ -274,6 +287,6 @@ def write_html_report(run_dir: Path) -> Path:
         path,
         f'<!doctype html><html><head><meta charset="utf-8"><title>ELECTRA pretraining: {run_dir.name}</title>'
         f"<style>{_CSS}</style></head><body><h1>What the generator replaced, what the discriminator caught</h1>"
-        f"{legend}{body}</body></html>\n",
+        f"{curves}<h2>Per-step views</h2>{legend}{body}</body></html>\n",
     )
     return path

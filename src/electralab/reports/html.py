@@ -105,7 +105,7 @@ def _table(headers: list[str], rows: list[list[Any]], numeric_columns: set[int] 
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
 
 
-def _img(path: Path, alt: str) -> str:
+def embed_png(path: Path, alt: str) -> str:
     """Embed a PNG as base64 and link to the file beside the report."""
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     name = _esc(Path(path).name)
@@ -280,7 +280,7 @@ def write_report(
     except Exception:  # a broken plot must not cost the whole report
         logger.warning("Could not plot learning curves", exc_info=True)
     if curves_path is not None:
-        parts.append("<h2>Learning curves</h2>\n" + _img(curves_path, "learning curves"))
+        parts.append("<h2>Learning curves</h2>\n" + embed_png(curves_path, "learning curves"))
 
     # Confusion matrix: test if it has one, else dev.
     for name in ("test", "dev"):
@@ -297,7 +297,7 @@ def write_report(
         parts.append(
             f"<h2>Confusion matrix ({_esc(name)})</h2>\n"
             '<p class="meta">Rows are true labels, columns predicted; colour is the row fraction.</p>\n'
-            + _img(cm_path, f"{name} confusion matrix")
+            + embed_png(cm_path, f"{name} confusion matrix")
         )
         break
 

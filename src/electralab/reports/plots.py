@@ -143,6 +143,54 @@ def plot_learning_curves(log_history: list[dict], path: Path) -> Path | None:
     return path
 
 
+PRETRAINING_LOSSES = ("mlm_loss", "rtd_loss")
+PRETRAINING_DIAGNOSTICS = ("disc_precision", "disc_recall", "disc_auc", "disc_accuracy", "mlm_accuracy")
+
+
+def plot_pretraining_curves(records: list[dict], path: Path) -> Path | None:
+    """Plot the generator/discriminator losses and diagnostics (precision, recall, AUC, ...) against the step.
+
+    Args:
+        records: The lines of a pretraining run's ``metrics.jsonl`` (dicts with ``"step"``).
+        path: Where to write the PNG.
+
+    Returns:
+        The path written, or None when no record holds a diagnostic yet.
+    """
+    diagnostics = {key: _series(records, key) for key in PRETRAINING_DIAGNOSTICS}
+    diagnostics = {key: series for key, series in diagnostics.items() if series[0]}
+    if not diagnostics:
+        return None
+    losses = {key: _series(records, key) for key in PRETRAINING_LOSSES}
+    losses = {key: series for key, series in losses.items() if series[0]}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(1, 1 + bool(losses), figsize=(6.0 * (1 + bool(losses)), 4.2), squeeze=False)
+    try:
+        ax = axes[0][0]
+        for key, (steps, values) in diagnostics.items():
+            ax.plot(steps, values, label=key, marker="o" if len(steps) == 1 else None)
+        ax.set_title("Discriminator and generator diagnostics")
+        ax.set_xlabel("step")
+        ax.set_ylim(0.0, 1.02)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize="small")
+        if losses:
+            ax = axes[0][1]
+            for key, (steps, values) in losses.items():
+                ax.plot(steps, values, label=key, marker="o" if len(steps) == 1 else None)
+            ax.set_title("Losses (unweighted)")
+            ax.set_xlabel("step")
+            ax.set_yscale("log")
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize="small")
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+    finally:
+        plt.close(fig)
+    return path
+
+
 def plot_confusion_matrix(matrix: list[list[int]], label_names: list[str], path: Path) -> Path:
     """Plot a confusion matrix with counts in the cells and row-normalised colour.
 

@@ -123,8 +123,8 @@ class MultiLabelClassification(SequenceClassification):
             if metrics[split]["collapsed"]:
                 warnings.append(
                     f"MODEL COLLAPSED on {split}: it gives every text (nearly) the same probabilities, i.e. the "
-                    "label priors. Train longer or with a higher train.head_learning_rate, or use "
-                    "train.pos_weight=balanced / train.loss=focal"
+                    "label priors. Use model.head=mean for encoders trained with mean pooling (e5, sentence-"
+                    "transformers), train.pos_weight=balanced or train.loss=focal, or train longer"
                 )
             wrong = _wrong_examples(truth, probabilities, np.asarray(thresholds), data.label_names, texts)
         untuned = [name for name, ok in zip(data.label_names, tuned, strict=True) if not ok]

@@ -37,12 +37,13 @@ def precision_flags(precision: str) -> tuple[bool, bool]:
         return False, False
     if precision == "fp16" and not torch.cuda.is_available():
         raise ConfigError("train.precision=fp16 needs a CUDA GPU; use bf16 on CPU (AVX-512/AMX) or fp32")
-    if precision == "bf16" and not torch.cuda.is_available() and not _cpu_has_bf16():
+    if precision == "bf16" and not torch.cuda.is_available() and not cpu_has_bf16():
         raise ConfigError("train.precision=bf16: this CPU has no bf16 support (AVX-512 BF16 or AMX); use fp32")
     return precision == "bf16", precision == "fp16"
 
 
-def _cpu_has_bf16() -> bool:
+def cpu_has_bf16() -> bool:
+    """Whether this CPU runs bf16 matmuls natively (AVX-512 BF16 / AMX)."""
     check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
     return bool(check()) if check is not None else True
 
@@ -79,7 +80,7 @@ def training_arguments(train: TrainConfig, checkpoint_dir: Path) -> TrainingArgu
         logging_steps=train.logging_steps,
         report_to=check_trackers(train.report_to),
         disable_tqdm=not train.progress_bar,
-        train_sampling_strategy="group_by_length" if train.group_by_length else "random",
+        train_sampling_strategy="group_by_length" if train.batching == "group_by_length" else "random",
         length_column_name="length",
         dataloader_num_workers=0,
         dataloader_pin_memory=torch.cuda.is_available(),

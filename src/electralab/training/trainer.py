@@ -1,4 +1,4 @@
-"""The Trainer, extended only where the recipe needs it: optimiser groups (rank decay, LLRD)."""
+"""The Trainer, extended only where the recipe needs it: optimiser groups (rank decay, LLRD), length buckets."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from transformers import Trainer
 
 from ..config import TrainConfig
 from .params import optimizer_groups
+from .sampling import LengthBucketSampler
 
 
 class ElectralabTrainer(Trainer):
-    """``transformers.Trainer`` with electralab's parameter groups."""
+    """``transformers.Trainer`` with electralab's parameter groups and length-bucketed batches."""
 
     def __init__(self, *args: object, train_config: TrainConfig, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -26,3 +27,15 @@ class ElectralabTrainer(Trainer):
                 eps=self.args.adam_epsilon,
             )
         return self.optimizer
+
+    def _get_train_sampler(self, train_dataset: object = None) -> torch.utils.data.Sampler | None:
+        """A :class:`LengthBucketSampler` with ``train.batching=length_buckets``, else the Trainer's own."""
+        dataset = train_dataset if train_dataset is not None else self.train_dataset
+        columns = getattr(dataset, "column_names", None) or ()
+        if self.train_config.batching != "length_buckets" or not {"length", "input_ids"} & set(columns):
+            return super()._get_train_sampler(train_dataset)
+        if "length" in columns:
+            lengths = dataset["length"][:]
+        else:  # the Trainer dropped the column the model does not take
+            lengths = [len(ids) for ids in dataset["input_ids"][:]]
+        return LengthBucketSampler(lengths, self.args.train_batch_size, self.args.seed)

@@ -1,0 +1,356 @@
+"""Training and inference throughput: electralab vs the Hugging Face reference, side by side in one process.
+
+Training cases (same model, same rows, same batch size, alternating in one process, timed over the same
+number of optimiser steps after a warm-up):
+  hf-pad       (a) run_glue.py defaults: every example padded to max_length, random order, fp32
+  hf-group     (b) the best plain Trainer: dynamic padding + group_by_length, fp32
+  ours-fp32    electralab, length-bucketed batches, fp32
+  ours-bf16    electralab, length-bucketed batches, bf16 autocast (AMX on this CPU)
+Inference cases over the test texts: pipeline("text-classification") (batch 1 and 32), a plain length-sorted
+fp32 inference_mode loop, and electralab's Predictor in fp32, bf16 and int8 (dynamic quantisation), each
+with its agreement with the fp32 model's predictions.
+
+Reported: samples/s, real (non-pad) tokens/s, the share of processed tokens that are real, peak RSS during
+the case, and model-FLOPs utilisation (useful FLOPs on real tokens ÷ the measured fp32 GEMM peak).
+
+Usage: python benchmarks/throughput.py [--model small|me5-small] [--data nsmc|imdb] [--steps 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import torch
+from common import ROOT, SHARED, offline_model, save_result
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    ElectraConfig,
+    ElectraModel,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+    pipeline,
+    set_seed,
+)
+
+from electralab.config import build_config
+from electralab.data.prepare import load_splits
+from electralab.data.readers import read_split
+from electralab.inference.predictor import Predictor
+from electralab.training.recipe import run_training
+from electralab.vocab.build import build_vocab
+
+SEED = 42
+# KoELECTRA-small-v3's dimensions.
+SMALL = {"hidden_size": 256, "num_hidden_layers": 12, "num_attention_heads": 4, "intermediate_size": 1024,
+         "embedding_size": 128}  # fmt: skip
+DATA = {
+    "nsmc": {"preset": "nsmc", "dir": SHARED / "data" / "nsmc", "max_length": 128, "train": "ratings_train.txt",
+             "test": "ratings_test.txt"},
+    "imdb": {"preset": "imdb", "dir": SHARED / "data" / "imdb", "max_length": 512, "train": "train.csv.xz",
+             "test": "test.csv.xz"},
+}  # fmt: skip
+
+
+def gemm_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 10) -> float:
+    """Measured GEMM GFLOP/s of an n×n×n matmul (best of ``repeats``)."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    for _ in range(3):
+        a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+class PeakRss:
+    """Peak resident memory of this process while the ``with`` block runs (sampled every 20 ms)."""
+
+    def __enter__(self) -> PeakRss:
+        self.peak = psutil.Process().memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        process = psutil.Process()
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, process.memory_info().rss)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class StepMeter(TrainerCallback):
+    """Times optimiser steps and counts the real and processed tokens the model saw (a forward pre-hook)."""
+
+    def __init__(self, warmup: int) -> None:
+        self.warmup = warmup
+        self.real = self.processed = self.samples = 0
+        self.marks: list[tuple[float, int, int, int]] = []
+
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
+        def count(module, positional, keyword):
+            mask = keyword.get("attention_mask")
+            if module.training and mask is not None:
+                self.real += int(mask.sum())
+                self.processed += mask.numel()
+                self.samples += mask.shape[0]
+
+        self._hook = model.register_forward_pre_hook(count, with_kwargs=True)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.marks.append((time.perf_counter(), self.samples, self.real, self.processed))
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self._hook.remove()
+
+    def summary(self) -> dict:
+        (t0, s0, r0, p0), (t1, s1, r1, p1) = self.marks[self.warmup - 1], self.marks[-1]
+        seconds = t1 - t0
+        return {
+            "steps_timed": len(self.marks) - self.warmup,
+            "samples_per_s": (s1 - s0) / seconds,
+            "real_tokens_per_s": (r1 - r0) / seconds,
+            "real_token_share": (r1 - r0) / (p1 - p0),
+            "mean_real_length": (r1 - r0) / (s1 - s0),
+        }
+
+
+def training_flops_per_token(config, mean_length: float) -> float:
+    """Useful training FLOPs per real token: 6 × encoder weights (matmuls) + 12 × layers × length × hidden."""
+    hidden, layers, ffn = config.hidden_size, config.num_hidden_layers, config.intermediate_size
+    weights = layers * (4 * hidden * hidden + 2 * hidden * ffn)
+    embedding = getattr(config, "embedding_size", hidden)
+    if embedding != hidden:
+        weights += embedding * hidden  # embeddings_project
+    return 6 * weights + 12 * layers * mean_length * hidden
+
+
+def build_small_model(out: Path, data: dict, vocab_size: int) -> Path:
+    """A random-init ELECTRA-small-shaped encoder with a WordPiece vocabulary built from the training texts."""
+    texts = read_split(data["preset"], data["dir"] / data["train"])["text"][:]
+    corpus = out / "corpus.txt"
+    corpus.write_text("".join(f"{' '.join(t.split())}\n" for t in texts if t.strip()), encoding="utf-8")
+    vocab = build_vocab([str(corpus)], out / "vocab", size=vocab_size)
+    tokenizer = AutoTokenizer.from_pretrained(vocab.folder)
+    set_seed(SEED)
+    encoder = ElectraModel(ElectraConfig(**SMALL, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id))
+    folder = out / "small-random"
+    encoder.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def overrides(model: str, data: dict, args: argparse.Namespace, out: Path) -> list[str]:
+    return [
+        f"data.data_dir={data['dir']}",
+        f"data.max_train_rows={args.train_rows}",
+        f"data.max_test_rows={args.test_rows}",
+        f"data.max_length={data['max_length']}",
+        "data.row_sample=random",
+        f"model.name_or_path={model}",
+        f"train.batch_size={args.batch_size}",
+        f"train.seed={SEED}",
+        "train.report_to=[]",
+        "train.progress_bar=false",
+        f"output_dir={out}",
+    ]
+
+
+def train_ours(model: str, data: dict, args, out: Path, precision: str, steps: int, extra=()) -> tuple[dict, Path]:
+    config = build_config(
+        data["preset"],
+        overrides=[
+            *overrides(model, data, args, out),
+            f"train.precision={precision}",
+            "train.batching=length_buckets",
+            f"train.max_steps={steps}",
+            f"train.eval_steps={steps}",
+            "train.eval_strategy=steps",
+            *(["train.freeze_word_embeddings=true"] if args.freeze_word_embeddings else []),
+            *extra,
+        ],
+    )
+    meter = StepMeter(args.warmup)
+    with PeakRss() as rss:
+        result = run_training(config, run_name=f"ours-{precision}", extra_callbacks=[meter])
+    return {**meter.summary(), "peak_rss_mb": rss.peak / 2**20, "test_accuracy": result.metrics["test"]["accuracy"]}, (
+        result.model_dir
+    )
+
+
+def train_reference(model: str, data: dict, args, out: Path, padded: bool) -> dict:
+    """AutoModelForSequenceClassification + a plain Trainer: (a) padded to max_length, random; (b) grouped."""
+    config = build_config(data["preset"], overrides=overrides(model, data, args, out))
+    splits = load_splits(config.data, SEED)
+    tokenizer = AutoTokenizer.from_pretrained(model)
+    names = splits.label_names
+    padding = "max_length" if padded else False
+
+    def encode(batch):
+        encoded = tokenizer(batch["text"], truncation=True, max_length=data["max_length"], padding=padding)
+        return {**encoded, "labels": [names.index(x) for x in batch["label"]]}
+
+    train = splits.train.map(encode, batched=True, remove_columns=splits.train.column_names)
+    set_seed(SEED)
+    net = AutoModelForSequenceClassification.from_pretrained(model, num_labels=len(names))
+    if args.freeze_word_embeddings:
+        net.get_input_embeddings().weight.requires_grad_(False)
+    trainer = Trainer(
+        model=net,
+        args=TrainingArguments(
+            output_dir=str(out / "hf"),
+            max_steps=args.steps,
+            per_device_train_batch_size=args.batch_size,
+            learning_rate=5e-5,
+            seed=SEED,
+            save_strategy="no",
+            eval_strategy="no",
+            report_to=[],
+            disable_tqdm=True,
+            train_sampling_strategy="random" if padded else "group_by_length",
+            dataloader_num_workers=0,
+        ),
+        train_dataset=train,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        callbacks=[meter := StepMeter(args.warmup)],
+    )
+    with PeakRss() as rss:
+        trainer.train()
+    return {**meter.summary(), "peak_rss_mb": rss.peak / 2**20}
+
+
+def inference_cases(model_dir: Path, texts: list[str], max_length: int) -> list[dict]:
+    """Every inference path over ``texts``; agreement is with the fp32 model's predicted classes."""
+    predictor = Predictor.from_folder(model_dir, max_length=max_length)
+    model, tokenizer = predictor.model, predictor.tokenizer
+
+    def loop() -> np.ndarray:
+        """A plain length-sorted fp32 inference_mode loop, batch 64."""
+        encoded = tokenizer(texts, truncation=True, max_length=max_length)
+        order = np.argsort([len(x) for x in encoded["input_ids"]])
+        out = np.zeros(len(texts), dtype=np.int64)
+        with torch.inference_mode():
+            for start in range(0, len(order), 64):
+                index = order[start : start + 64]
+                batch = tokenizer.pad([{k: encoded[k][i] for k in encoded} for i in index], return_tensors="pt")
+                out[index] = model(**batch).logits.argmax(-1).numpy()
+        return out
+
+    def hf_pipeline(batch_size: int):
+        classify = pipeline("text-classification", model=model, tokenizer=tokenizer, device=-1)
+        label_ids = {name: i for i, name in enumerate(predictor.label_names)}
+
+        def run() -> np.ndarray:
+            results = classify(texts, batch_size=batch_size, truncation=True, max_length=max_length)
+            return np.array([label_ids[r["label"]] for r in results])
+
+        return run
+
+    def ours(precision: str):
+        def run() -> np.ndarray:
+            return Predictor(model, tokenizer, max_length, precision=precision).logits(texts).argmax(-1)
+
+        return run
+
+    cases = {
+        "pipeline-batch1": hf_pipeline(1),
+        "pipeline-batch32": hf_pipeline(32),
+        "sorted-loop-fp32": loop,
+        "ours-fp32": ours("fp32"),
+        "ours-bf16": ours("bf16"),
+        "ours-int8": ours("int8"),
+    }
+    reference = loop()
+    rows = []
+    for name, run in cases.items():
+        with PeakRss() as rss:
+            started = time.perf_counter()
+            predicted = run()
+            seconds = time.perf_counter() - started
+        rows.append({
+            "case": name,
+            "samples_per_s": len(texts) / seconds,
+            "agreement_with_fp32": float((predicted == reference).mean()),
+            "peak_rss_mb": rss.peak / 2**20,
+        })  # fmt: skip
+        print(rows[-1], flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="small", choices=["small", "me5-small"])
+    parser.add_argument("--data", default="nsmc", choices=list(DATA))
+    parser.add_argument("--steps", type=int, default=40, help="optimiser steps per training case")
+    parser.add_argument("--warmup", type=int, default=5, help="steps left out of the timing")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--train-rows", type=int, default=20_000)
+    parser.add_argument("--test-rows", type=int, default=2_000)
+    parser.add_argument("--inference-rows", type=int, default=2_000)
+    parser.add_argument("--vocab-size", type=int, default=35_000)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "throughput"))
+    args = parser.parse_args()
+    data = DATA[args.data]
+    args.freeze_word_embeddings = args.model == "me5-small"
+    out = Path(args.out) / f"{args.model}-{args.data}"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    model = build_small_model(out, data, args.vocab_size) if args.model == "small" else offline_model(args.model)
+    peaks = {"fp32_gflops": gemm_peak(torch.float32), "bf16_gflops": gemm_peak(torch.bfloat16)}
+    print(peaks, flush=True)
+
+    training = {}
+    model_dir = None
+    for case in ("hf-pad", "hf-group", "ours-fp32", "ours-bf16"):
+        if case.startswith("hf"):
+            training[case] = train_reference(model, data, args, out, padded=case == "hf-pad")
+        else:
+            training[case], trained = train_ours(model, data, args, out, case.split("-")[1], args.steps)
+            model_dir = model_dir or trained
+        print(case, training[case], flush=True)
+    config = ElectraConfig.from_pretrained(model) if args.model == "small" else None
+    for row in training.values():
+        if config is not None:
+            flops = training_flops_per_token(config, row["mean_real_length"]) * row["real_tokens_per_s"]
+            row["model_flops_utilisation_vs_fp32_peak"] = flops / (peaks["fp32_gflops"] * 1e9)
+        row["speedup_vs_hf_pad"] = row["samples_per_s"] / training["hf-pad"]["samples_per_s"]
+        row["speedup_vs_hf_group"] = row["samples_per_s"] / training["hf-group"]["samples_per_s"]
+
+    texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
+    inference = inference_cases(model_dir, texts, data["max_length"])
+    by_name = {row["case"]: row for row in inference}
+    for row in inference:
+        row["speedup_vs_pipeline_batch1"] = row["samples_per_s"] / by_name["pipeline-batch1"]["samples_per_s"]
+        row["speedup_vs_pipeline_batch32"] = row["samples_per_s"] / by_name["pipeline-batch32"]["samples_per_s"]
+        row["speedup_vs_sorted_loop"] = row["samples_per_s"] / by_name["sorted-loop-fp32"]["samples_per_s"]
+    save_result(
+        f"throughput_{args.model}_{args.data}",
+        {
+            "model": args.model,
+            "data": args.data,
+            "args": {k: v for k, v in vars(args).items() if k != "out"},
+            "gemm_peak": peaks,
+            "training": training,
+            "inference": inference,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
