@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.panel import Panel
 from transformers import TrainerCallback, TrainingArguments, set_seed
 
-from ..training.arguments import check_trackers, precision_flags
+from ..training.arguments import check_trackers, precision_flags, use_cpu
 from ..training.rundir import CHECKPOINTS, last_complete_checkpoint, new_run_dir, write_json
 from .callbacks import METRICS_NAME, ReplacedTokenViewCallback, truncate_jsonl
 from .config import PretrainConfig, PretrainTrainConfig, load_pretrain_config, save_pretrain_config
@@ -67,7 +67,7 @@ def pretraining_arguments(
         seed=train.seed,
         bf16=bf16,
         fp16=fp16,
-        use_cpu=bf16 and not torch.cuda.is_available(),
+        use_cpu=use_cpu(bf16),
         eval_strategy="no",
         save_strategy="steps",
         save_steps=train.save_steps,

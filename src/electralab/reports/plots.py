@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 # Eval keys that are bookkeeping, not metrics worth plotting on the metric panel.
-_NON_METRIC_KEYS = {"loss", "runtime", "samples_per_second", "steps_per_second", "epoch"}
+_NON_METRIC_KEYS = {"loss", "runtime", "samples_per_second", "steps_per_second", "epoch", "rows"}
 
 
 # Fonts with Hangul glyphs, tried in order when installed; DejaVu Sans stays first for Latin text.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import torch
@@ -42,6 +43,16 @@ def precision_flags(precision: str) -> tuple[bool, bool]:
     return precision == "bf16", precision == "fp16"
 
 
+def several_processes() -> bool:
+    """Whether this process is one of several started by torchrun / accelerate launch."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def use_cpu(bf16: bool) -> bool:
+    """TrainingArguments.use_cpu: without CUDA, bf16 autocast and gloo data parallelism need the CPU path."""
+    return not torch.cuda.is_available() and (bf16 or several_processes())
+
+
 def cpu_has_bf16() -> bool:
     """Whether this CPU runs bf16 matmuls natively (AVX-512 BF16 / AMX)."""
     check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
@@ -68,7 +79,7 @@ def training_arguments(train: TrainConfig, checkpoint_dir: Path) -> TrainingArgu
         seed=train.seed,
         bf16=bf16,
         fp16=fp16,
-        use_cpu=bf16 and not torch.cuda.is_available(),  # bf16 autocast on the CPU
+        use_cpu=use_cpu(bf16),
         eval_strategy=train.eval_strategy,
         eval_steps=train.eval_steps,
         save_strategy=train.eval_strategy,

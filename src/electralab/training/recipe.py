@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from accelerate import PartialState
+from accelerate.utils import broadcast_object_list
 from rich.console import Console
 from rich.panel import Panel
-from transformers import EarlyStoppingCallback, TrainerCallback, set_seed
+from transformers import EarlyStoppingCallback, EvalPrediction, TrainerCallback, set_seed
 
 from ..config import RunConfig
 from ..errors import ConfigError
 from ..models.loading import load_encoder, load_tokenizer
 from ..reports.html import write_report
 from ..tasks import get_task
-from .arguments import check_trackers, training_arguments
+from .arguments import check_trackers, training_arguments, use_cpu
 from .callbacks import FreezeEncoderCallback
 from .params import apply_freezing
 from .rundir import (
@@ -64,6 +66,28 @@ def _callbacks(config: RunConfig, model: Any, extra: Sequence[TrainerCallback]) 
     return callbacks
 
 
+def distributed_state() -> PartialState:
+    """The processes of this run: one, or those started by torchrun / accelerate launch (gloo between CPUs)."""
+    return PartialState(cpu=use_cpu(bf16=False))
+
+
+def shared_run_dir(processes: PartialState, output_dir: str, run_name: str) -> Path:
+    """A new run folder, created by the main process and the same for every process of a distributed run."""
+    holder = [new_run_dir(output_dir, run_name) if processes.is_main_process else None]
+    if processes.num_processes > 1:
+        broadcast_object_list(holder)
+    return Path(holder[0])
+
+
+def _counting_rows(compute_metrics: Callable[[EvalPrediction], dict]) -> Callable[[EvalPrediction], dict]:
+    """Add ``rows``, the number of predictions scored: a distributed evaluation must see each row exactly once."""
+
+    def compute(prediction: EvalPrediction) -> dict:
+        return {**compute_metrics(prediction), "rows": len(prediction.label_ids)}
+
+    return compute
+
+
 def run_training(
     config: RunConfig,
     resume_dir: Path | None = None,
@@ -86,9 +110,13 @@ def run_training(
     tokenizer = load_tokenizer(config.model.name_or_path)
     data = task.prepare(config, tokenizer)
     encoder = load_encoder(config.model.name_or_path)
-    # Only now, with model and data known to be good, is a run folder created.
-    run_dir = resume_dir or new_run_dir(config.output_dir, run_name)
-    save_run_config(run_dir, config)
+    processes = distributed_state()
+    main_process = processes.is_main_process
+    console.quiet = not main_process
+    # Only now, with model and data known to be good, is a run folder created (by the main process).
+    run_dir = resume_dir or shared_run_dir(processes, config.output_dir, run_name)
+    if main_process:
+        save_run_config(run_dir, config)
     console.print(f"[bold]run folder[/bold] {run_dir}")
     os.environ["TENSORBOARD_LOGGING_DIR"] = str(run_dir / "tensorboard")
     for note in data.notes:
@@ -108,7 +136,7 @@ def run_training(
         eval_dataset=data.dev,
         data_collator=task.collator(tokenizer),
         processing_class=tokenizer,
-        compute_metrics=task.compute_metrics,
+        compute_metrics=_counting_rows(task.compute_metrics),
         callbacks=_callbacks(config, model, extra_callbacks),
         train_config=config.train,
     )
@@ -121,8 +149,7 @@ def run_training(
 
     evaluation = task.evaluate(config, trainer.model, tokenizer, data)  # may set decision thresholds
     model_dir = run_dir / "model"
-    trainer.save_model(str(model_dir))
-    save_run_config(model_dir, config)
+    trainer.save_model(str(model_dir))  # on the main process only
     metrics = {
         "run": {
             "task": config.task,
@@ -139,6 +166,9 @@ def run_training(
         "notes": data.notes,
         "warnings": data.warnings + evaluation.warnings,
     }
+    if not main_process:
+        return RunResult(run_dir=run_dir, model_dir=model_dir, metrics=metrics)
+    save_run_config(model_dir, config)
     write_json(run_dir / "metrics.json", metrics)
     write_json(run_dir / "log_history.json", trainer.state.log_history)
     report = write_report(run_dir, metrics, trainer.state.log_history, evaluation.wrong_examples)
