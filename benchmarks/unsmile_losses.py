@@ -1,6 +1,6 @@
-"""korean_unsmile multi-label with the offline multilingual-e5-small (word embeddings frozen): BCE vs
-BCE + pos_weight vs focal loss, same seed and recipe (mean-pooling head), each scored at threshold 0.5 and with per-label
-thresholds tuned on a dev split carved out of train. Test = unsmile_valid_v1.0.tsv.
+"""korean_unsmile multi-label with the offline multilingual-e5-small (word embeddings frozen, mean-pooling
+head): BCE vs BCE + pos_weight vs focal loss, same seed and recipe, each scored at threshold 0.5 and with
+per-label thresholds tuned on a dev split carved out of train. Test = unsmile_valid_v1.0.tsv.
 
 Usage: python benchmarks/unsmile_losses.py [--epochs 1] [--losses bce pos_weight focal] [--head mean]
 """

@@ -61,8 +61,8 @@ def test_save_reload_in_fresh_process_gives_identical_logits(toy_encoder, tmp_pa
 def test_predictor_precisions_agree_with_fp32(toy_encoder):
     import numpy as np
     import pytest
-
     from conftest import toy_rows
+
     from electralab.errors import ConfigError
     from electralab.inference.predictor import Predictor
     from electralab.training.arguments import cpu_has_bf16
