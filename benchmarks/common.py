@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,3 +30,28 @@ def save_result(name: str, result: dict) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def fine_tune(preset: str, overrides: list[str], run_name: str) -> dict:
+    """Fine-tune through electralab's recipe; the test/dev scores, whether it collapsed, time and run folder."""
+    from electralab.config import build_config
+    from electralab.training.recipe import run_training
+
+    started = time.perf_counter()
+    result = run_training(build_config(preset, overrides=overrides), run_name=run_name)
+    test = result.metrics["test"]
+    return {
+        "test_accuracy": test["accuracy"],
+        "test_f1_macro": test["f1_macro"],
+        "dev_accuracy": result.metrics["dev"]["accuracy"],
+        "collapsed": test["collapsed"],
+        "seconds": round(time.perf_counter() - started, 1),
+        "run_dir": str(result.run_dir),
+    }
+
+
+def diagnostics_curve(run_dir: Path) -> list[dict]:
+    """The discriminator's precision/recall/AUC and the generator's accuracy at each log of a pretraining run."""
+    logs = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    keys = ("step", "disc_precision", "disc_recall", "disc_auc", "mlm_accuracy")
+    return [{key: entry[key] for key in keys if key in entry} for entry in logs if "disc_precision" in entry]

@@ -9,18 +9,14 @@ Usage: python benchmarks/dapt_imdb.py [--steps 600] [--precision bf16]
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import time
 from pathlib import Path
 
-from common import ROOT, SHARED, offline_model, save_result
+from common import ROOT, SHARED, diagnostics_curve, fine_tune, offline_model, save_result
 
-from electralab.config import build_config
 from electralab.data.readers import read_split
 from electralab.pretraining.config import build_pretrain_config
 from electralab.pretraining.recipe import run_pretraining
-from electralab.training.recipe import run_training
 
 IMDB = SHARED / "data" / "imdb"
 SEED = 42
@@ -58,37 +54,23 @@ def adapt(model: str, corpus: Path, out: Path, args: argparse.Namespace):
     return run_pretraining(config, run_name="imdb-dapt")
 
 
-def fine_tune(model: str | Path, name: str, out: Path, args: argparse.Namespace) -> dict:
-    config = build_config(
-        "imdb",
-        overrides=[
-            f"data.data_dir={IMDB}",
-            f"data.max_train_rows={args.train_rows}",
-            f"data.max_test_rows={args.test_rows}",
-            "data.row_sample=random",
-            f"data.max_length={args.finetune_length}",
-            f"model.name_or_path={model}",
-            f"train.epochs={args.epochs}",
-            f"train.learning_rate={args.finetune_lr}",
-            f"train.precision={args.precision}",
-            f"train.seed={SEED}",
-            "train.report_to=[]",
-            "train.progress_bar=false",
-            f"output_dir={out}",
-        ],
-    )
-    started = time.perf_counter()
-    result = run_training(config, run_name=f"imdb-{name}")
-    test = result.metrics["test"]
-    return {
-        "init": name,
-        "test_accuracy": test["accuracy"],
-        "test_f1_macro": test["f1_macro"],
-        "dev_accuracy": result.metrics["dev"]["accuracy"],
-        "collapsed": test["collapsed"],
-        "seconds": round(time.perf_counter() - started, 1),
-        "run_dir": str(result.run_dir),
-    }
+def fine_tune_imdb(model: str | Path, name: str, out: Path, args: argparse.Namespace) -> dict:
+    overrides = [
+        f"data.data_dir={IMDB}",
+        f"data.max_train_rows={args.train_rows}",
+        f"data.max_test_rows={args.test_rows}",
+        "data.row_sample=random",
+        f"data.max_length={args.finetune_length}",
+        f"model.name_or_path={model}",
+        f"train.epochs={args.epochs}",
+        f"train.learning_rate={args.finetune_lr}",
+        f"train.precision={args.precision}",
+        f"train.seed={SEED}",
+        "train.report_to=[]",
+        "train.progress_bar=false",
+        f"output_dir={out}",
+    ]
+    return {"init": name, **fine_tune("imdb", overrides, f"imdb-{name}")}
 
 
 def main() -> None:
@@ -111,13 +93,11 @@ def main() -> None:
     minilm = offline_model("minilm")
 
     result = adapt(minilm, write_corpus(out), out, args)
-    logs = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
-    curve = [
-        {k: entry[k] for k in ("step", "disc_precision", "disc_recall", "disc_auc", "mlm_accuracy") if k in entry}
-        for entry in logs
-        if "disc_precision" in entry
+    curve = diagnostics_curve(result.run_dir)
+    rows = [
+        fine_tune_imdb(result.discriminator_dir, "adapted", out, args),
+        fine_tune_imdb(minilm, "original", out, args),
     ]
-    rows = [fine_tune(result.discriminator_dir, "adapted", out, args), fine_tune(minilm, "original", out, args)]
     save_result(
         "dapt_imdb",
         {

@@ -11,7 +11,7 @@ import argparse
 import time
 
 import numpy as np
-from common import ROOT, SHARED, offline_model, save_result
+from common import ROOT, SHARED, fine_tune, offline_model, save_result
 from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
@@ -23,7 +23,6 @@ from transformers import (
 
 from electralab.config import build_config
 from electralab.data.prepare import load_splits
-from electralab.training.recipe import run_training
 
 TRAIN_ROWS, TEST_ROWS, SEED = 10_000, 5_000, 42
 COMMON = [
@@ -39,21 +38,8 @@ COMMON = [
 
 
 def ours(model: str, head: str, out: str) -> dict:
-    config = build_config(
-        "nsmc", overrides=[*COMMON, f"model.name_or_path={model}", f"model.head={head}", f"output_dir={out}"]
-    )
-    started = time.perf_counter()
-    result = run_training(config, run_name=f"nsmc-{head}")
-    test = result.metrics["test"]
-    return {
-        "head": head,
-        "test_accuracy": test["accuracy"],
-        "test_f1_macro": test["f1_macro"],
-        "dev_accuracy": result.metrics["dev"]["accuracy"],
-        "collapsed": test["collapsed"],
-        "seconds": round(time.perf_counter() - started, 1),
-        "run_dir": str(result.run_dir),
-    }
+    overrides = [*COMMON, f"model.name_or_path={model}", f"model.head={head}", f"output_dir={out}"]
+    return {"head": head, **fine_tune("nsmc", overrides, f"nsmc-{head}")}
 
 
 def reference(model: str, out: str) -> dict:

@@ -17,14 +17,12 @@ import shutil
 import time
 from pathlib import Path
 
-from common import ROOT, SHARED, save_result
+from common import ROOT, SHARED, diagnostics_curve, fine_tune, save_result
 from transformers import AutoTokenizer, ElectraConfig, ElectraModel, set_seed
 
-from electralab.config import build_config
 from electralab.data.readers import read_split
 from electralab.pretraining.config import build_pretrain_config
 from electralab.pretraining.recipe import run_pretraining
-from electralab.training.recipe import run_training
 from electralab.vocab.build import build_vocab
 
 NSMC = SHARED / "data" / "nsmc"
@@ -73,35 +71,21 @@ def random_init(discriminator: Path, out: Path) -> Path:
     return folder
 
 
-def fine_tune(model: Path, name: str, out: Path, args: argparse.Namespace) -> dict:
-    config = build_config(
-        "nsmc",
-        overrides=[
-            f"data.data_dir={NSMC}",
-            f"data.max_train_rows={args.train_rows}",
-            f"data.max_test_rows={args.test_rows}",
-            f"model.name_or_path={model}",
-            f"train.epochs={args.epochs}",
-            f"train.learning_rate={args.finetune_lr}",
-            "train.warmup=0.1",
-            f"train.seed={SEED}",
-            "train.report_to=[]",
-            "train.progress_bar=false",
-            f"output_dir={out}",
-        ],
-    )
-    started = time.perf_counter()
-    result = run_training(config, run_name=f"nsmc-{name}")
-    test = result.metrics["test"]
-    return {
-        "init": name,
-        "test_accuracy": test["accuracy"],
-        "test_f1_macro": test["f1_macro"],
-        "dev_accuracy": result.metrics["dev"]["accuracy"],
-        "collapsed": test["collapsed"],
-        "seconds": round(time.perf_counter() - started, 1),
-        "run_dir": str(result.run_dir),
-    }
+def fine_tune_nsmc(model: Path, name: str, out: Path, args: argparse.Namespace) -> dict:
+    overrides = [
+        f"data.data_dir={NSMC}",
+        f"data.max_train_rows={args.train_rows}",
+        f"data.max_test_rows={args.test_rows}",
+        f"model.name_or_path={model}",
+        f"train.epochs={args.epochs}",
+        f"train.learning_rate={args.finetune_lr}",
+        "train.warmup=0.1",
+        f"train.seed={SEED}",
+        "train.report_to=[]",
+        "train.progress_bar=false",
+        f"output_dir={out}",
+    ]
+    return {"init": name, **fine_tune("nsmc", overrides, f"nsmc-{name}")}
 
 
 def main() -> None:
@@ -138,15 +122,10 @@ def main() -> None:
     shutil.rmtree(out / "calibration")
 
     result = pretrain(corpus, vocab.folder, arch, out / "pretrain", steps, args)
-    logs = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
-    curve = [
-        {k: entry[k] for k in ("step", "disc_precision", "disc_recall", "disc_auc", "mlm_accuracy") if k in entry}
-        for entry in logs
-        if "disc_precision" in entry
-    ]
+    curve = diagnostics_curve(result.run_dir)
     rows = [
-        fine_tune(result.discriminator_dir, "pretrained", out, args),
-        fine_tune(random_init(result.discriminator_dir, out), "random", out, args),
+        fine_tune_nsmc(result.discriminator_dir, "pretrained", out, args),
+        fine_tune_nsmc(random_init(result.discriminator_dir, out), "random", out, args),
     ]
     save_result(
         "pretrain_nsmc",

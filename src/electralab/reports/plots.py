@@ -163,25 +163,19 @@ def plot_pretraining_curves(records: list[dict], path: Path) -> Path | None:
         return None
     losses = {key: _series(records, key) for key in PRETRAINING_LOSSES}
     losses = {key: series for key, series in losses.items() if series[0]}
+    panels = [("Discriminator and generator diagnostics", diagnostics, "linear")]
+    if losses:
+        panels.append(("Losses (unweighted)", losses, "log"))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, axes = plt.subplots(1, 1 + bool(losses), figsize=(6.0 * (1 + bool(losses)), 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.0 * len(panels), 4.2), squeeze=False)
     try:
-        ax = axes[0][0]
-        for key, (steps, values) in diagnostics.items():
-            ax.plot(steps, values, label=key, marker="o" if len(steps) == 1 else None)
-        ax.set_title("Discriminator and generator diagnostics")
-        ax.set_xlabel("step")
-        ax.set_ylim(0.0, 1.02)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="small")
-        if losses:
-            ax = axes[0][1]
-            for key, (steps, values) in losses.items():
+        for ax, (title, series, scale) in zip(axes[0], panels, strict=True):
+            for key, (steps, values) in series.items():
                 ax.plot(steps, values, label=key, marker="o" if len(steps) == 1 else None)
-            ax.set_title("Losses (unweighted)")
+            ax.set_title(title)
             ax.set_xlabel("step")
-            ax.set_yscale("log")
+            ax.set_yscale(scale)
             ax.grid(True, alpha=0.3)
             ax.legend(fontsize="small")
         fig.tight_layout()
