@@ -108,6 +108,22 @@ def test_predict_stdin_to_stdout_and_file_to_file(nsmc_run, tmp_path, capsys, mo
     assert [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()] == rows
 
 
+@pytest.mark.parametrize("precision", ["bf16", "int8"])
+def test_evaluate_in_lower_precision_stays_close(nsmc_run, tmp_path, capsys, precision):
+    from electralab.training.arguments import cpu_has_bf16
+
+    if precision == "bf16" and not cpu_has_bf16():
+        pytest.skip("this CPU has no bf16 support")
+    sample = _nsmc_sample(tmp_path / "test100.txt", 100)
+    model = str(nsmc_run / "model")
+    assert main(["evaluate", "--model", model, "--data", str(sample)]) == 0
+    fp32 = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert main(["evaluate", "--model", model, "--data", str(sample), "--precision", precision]) == 0
+    low = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert low["rows"] == 100 and low["loss"] != fp32["loss"], "the lower precision really ran"
+    assert abs(low["accuracy"] - fp32["accuracy"]) <= 0.05 and low["loss"] == pytest.approx(fp32["loss"], rel=0.1)
+
+
 PRESET_DATA = {"nsmc": "nsmc", "ynat": "klue_ynat", "imdb": "imdb", "sst2": "sst2", "unsmile": "korean_unsmile"}
 
 
