@@ -1,0 +1,71 @@
+"""Does the fast recipe cost accuracy? The same fine-tune twice, side by side in one process: fp32 with the
+Trainer's length grouping vs bf16 autocast with length-bucketed batches (same model, rows, seed, recipe).
+
+Default model: the discriminator pretrained from scratch by `pretrain_nsmc.py` (ELECTRA-small-shaped).
+
+Usage: python benchmarks/fast_recipe_accuracy.py [--model FOLDER] [--train-rows 20000] [--test-rows 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from common import ROOT, SHARED, fine_tune, save_result
+
+RECIPES = {
+    "fp32 + group_by_length": ["train.precision=fp32", "train.batching=group_by_length"],
+    "bf16 + length_buckets": ["train.precision=bf16", "train.batching=length_buckets"],
+}
+
+
+def pretrained_small() -> Path:
+    runs = sorted((ROOT / "benchmarks" / "out" / "pretrain_nsmc" / "pretrain").glob("nsmc-scratch-*"))
+    if not runs:
+        raise SystemExit("no pretrained model: run benchmarks/pretrain_nsmc.py first, or pass --model")
+    return runs[-1] / "discriminator"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model")
+    parser.add_argument("--train-rows", type=int, default=20_000)
+    parser.add_argument("--test-rows", type=int, default=5_000)
+    parser.add_argument("--epochs", type=float, default=2)
+    parser.add_argument("--learning-rate", type=float, default=2e-4)
+    args = parser.parse_args()
+    model = args.model or pretrained_small()
+    rows = []
+    for name, recipe in RECIPES.items():
+        overrides = [
+            f"data.data_dir={SHARED / 'data' / 'nsmc'}",
+            f"data.max_train_rows={args.train_rows}",
+            f"data.max_test_rows={args.test_rows}",
+            f"model.name_or_path={model}",
+            f"train.epochs={args.epochs}",
+            f"train.learning_rate={args.learning_rate}",
+            "train.warmup=0.1",
+            "train.seed=42",
+            "train.report_to=[]",
+            "train.progress_bar=false",
+            f"output_dir={ROOT / 'benchmarks' / 'out' / 'fast_recipe'}",
+            *recipe,
+        ]
+        rows.append({"recipe": name, **fine_tune("nsmc", overrides, "nsmc-" + recipe[0].split("=")[1])})
+        print(rows[-1], flush=True)
+    save_result(
+        "fast_recipe_accuracy",
+        {
+            "model": str(model),
+            "train_rows": args.train_rows,
+            "test_rows": args.test_rows,
+            "epochs": args.epochs,
+            "rows": rows,
+            "accuracy_gap_points": round(100 * (rows[1]["test_accuracy"] - rows[0]["test_accuracy"]), 2),
+            "wall_clock_ratio": rows[0]["seconds"] / rows[1]["seconds"],
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
