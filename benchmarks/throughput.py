@@ -14,6 +14,7 @@ Reported: samples/s, real (non-pad) tokens/s, the share of processed tokens that
 the case, and model-FLOPs utilisation (useful FLOPs on real tokens ÷ the measured fp32 GEMM peak).
 
 Usage: python benchmarks/throughput.py [--model small|me5-small] [--data nsmc|imdb] [--steps 40]
+       python benchmarks/throughput.py --inference-only runs/x/model [--inference-rows 5000]
 """
 
 from __future__ import annotations
@@ -293,6 +294,16 @@ def inference_cases(model_dir: Path, texts: list[str], max_length: int) -> list[
     return rows
 
 
+def with_ratios(inference: list[dict]) -> list[dict]:
+    """Add each inference case's speed-up over the pipeline (batch 1 and 32) and the sorted fp32 loop."""
+    by_name = {row["case"]: row for row in inference}
+    for row in inference:
+        row["speedup_vs_pipeline_batch1"] = row["samples_per_s"] / by_name["pipeline-batch1"]["samples_per_s"]
+        row["speedup_vs_pipeline_batch32"] = row["samples_per_s"] / by_name["pipeline-batch32"]["samples_per_s"]
+        row["speedup_vs_sorted_loop"] = row["samples_per_s"] / by_name["sorted-loop-fp32"]["samples_per_s"]
+    return inference
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="small", choices=["small", "me5-small"])
@@ -304,10 +315,16 @@ def main() -> None:
     parser.add_argument("--test-rows", type=int, default=2_000)
     parser.add_argument("--inference-rows", type=int, default=2_000)
     parser.add_argument("--vocab-size", type=int, default=35_000)
+    parser.add_argument("--inference-only", metavar="MODEL_DIR", help="time only inference, on this trained model")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "throughput"))
     args = parser.parse_args()
     data = DATA[args.data]
     args.freeze_word_embeddings = args.model == "me5-small"
+    if args.inference_only:
+        texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
+        rows = with_ratios(inference_cases(Path(args.inference_only), texts, data["max_length"]))
+        save_result(f"inference_{args.data}", {"model": args.inference_only, "data": args.data, "inference": rows})
+        return
     out = Path(args.out) / f"{args.model}-{args.data}"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -333,12 +350,7 @@ def main() -> None:
         row["speedup_vs_hf_group"] = row["samples_per_s"] / training["hf-group"]["samples_per_s"]
 
     texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
-    inference = inference_cases(model_dir, texts, data["max_length"])
-    by_name = {row["case"]: row for row in inference}
-    for row in inference:
-        row["speedup_vs_pipeline_batch1"] = row["samples_per_s"] / by_name["pipeline-batch1"]["samples_per_s"]
-        row["speedup_vs_pipeline_batch32"] = row["samples_per_s"] / by_name["pipeline-batch32"]["samples_per_s"]
-        row["speedup_vs_sorted_loop"] = row["samples_per_s"] / by_name["sorted-loop-fp32"]["samples_per_s"]
+    inference = with_ratios(inference_cases(model_dir, texts, data["max_length"]))
     save_result(
         f"throughput_{args.model}_{args.data}",
         {
