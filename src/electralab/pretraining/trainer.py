@@ -10,6 +10,7 @@ import torch
 from torch import nn
 from transformers import Trainer
 
+from ..training.trainer import build_adamw
 from .diagnostics import DiagnosticsAccumulator
 from .model import ElectraPretrainingOutput
 
@@ -81,12 +82,7 @@ class PretrainingTrainer(Trainer):
                 {"params": [p for p in params if p.dim() >= 2], "weight_decay": self.args.weight_decay},
                 {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
             ]
-            self.optimizer = torch.optim.AdamW(
-                groups,
-                lr=self.args.learning_rate,
-                betas=(self.args.adam_beta1, self.args.adam_beta2),
-                eps=self.args.adam_epsilon,
-            )
+            self.optimizer = build_adamw(groups, self.args)
         return self.optimizer
 
     def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
