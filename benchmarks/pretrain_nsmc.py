@@ -47,7 +47,8 @@ def pretrain(corpus: Path, vocab: Path, arch: Path, out: Path, steps: int, args:
             f"train.max_steps={steps}",
             f"train.batch_size={args.batch_size}",
             f"train.learning_rate={args.pretrain_lr}",
-            f"train.warmup_steps={max(1, steps // 10)}",
+            f"train.warmup_steps={max(1, int(steps * args.warmup))}",
+            f"model.generator_fraction={args.generator_fraction}",
             f"train.precision={args.precision}",
             f"train.logging_steps={max(5, steps // 40)}",
             f"train.view_steps={max(5, steps // 10)}",
@@ -92,7 +93,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=30.0, help="wall-clock budget of the pretraining run")
     parser.add_argument("--vocab-size", type=int, default=16000)
-    parser.add_argument("--layers", type=int, default=6, help="ELECTRA-small has 12; hidden 256, 4 heads, ffn 1024")
+    parser.add_argument("--layers", type=int, default=6, help="ELECTRA-small has 12")
+    parser.add_argument("--hidden-size", type=int, default=256, help="ELECTRA-small: 256 (4 heads, FFN 4x)")
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--embedding-size", type=int, default=128)
+    parser.add_argument("--dropout", type=float, default=0.1, help="encoder dropout (pretraining, fine-tuning)")
+    parser.add_argument("--generator-fraction", type=float, default=0.25)
+    parser.add_argument("--warmup", type=float, default=0.1, help="pretraining warmup as a fraction of its steps")
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--pretrain-lr", type=float, default=1e-3)
@@ -101,6 +108,8 @@ def main() -> None:
     parser.add_argument("--test-rows", type=int, default=5_000)
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--finetune-lr", type=float, default=2e-4)
+    parser.add_argument("--no-random", action="store_true", help="skip the random-init fine-tune (exploration)")
+    parser.add_argument("--result", default="pretrain_nsmc", help="name of the results/<name>.json file")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "pretrain_nsmc"))
     args = parser.parse_args()
     out = Path(args.out)
@@ -112,7 +121,14 @@ def main() -> None:
     vocab = build_vocab([str(corpus)], out / "vocab", size=args.vocab_size)
     vocab_seconds = time.perf_counter() - started
     arch = out / "electra_config.json"
-    shape = {"hidden_size": 256, "num_attention_heads": 4, "intermediate_size": 1024, "embedding_size": 128}
+    shape = {
+        "hidden_size": args.hidden_size,
+        "num_attention_heads": args.heads,
+        "intermediate_size": 4 * args.hidden_size,
+        "embedding_size": args.embedding_size,
+        "hidden_dropout_prob": args.dropout,
+        "attention_probs_dropout_prob": args.dropout,
+    }
     arch.write_text(json.dumps({**shape, "num_hidden_layers": args.layers, "max_position_embeddings": 512}))
 
     calibration = pretrain(corpus, vocab.folder, arch, out / "calibration", 20, args)
@@ -123,15 +139,14 @@ def main() -> None:
 
     result = pretrain(corpus, vocab.folder, arch, out / "pretrain", steps, args)
     curve = diagnostics_curve(result.run_dir)
-    rows = [
-        fine_tune_nsmc(result.discriminator_dir, "pretrained", out, args),
-        fine_tune_nsmc(random_init(result.discriminator_dir, out), "random", out, args),
-    ]
+    rows = [fine_tune_nsmc(result.discriminator_dir, "pretrained", out, args)]
+    if not args.no_random:
+        rows.append(fine_tune_nsmc(random_init(result.discriminator_dir, out), "random", out, args))
     save_result(
-        "pretrain_nsmc",
+        args.result,
         {
             "vocab": {"size": vocab.size, "documents": vocab.documents, "seconds": round(vocab_seconds, 1)},
-            "architecture": {**shape, "num_hidden_layers": args.layers, "generator_fraction": 0.25},
+            "architecture": {**shape, "num_hidden_layers": args.layers, "generator_fraction": args.generator_fraction},
             "pretraining": {
                 **result.metrics["run"],
                 "precision": args.precision,
@@ -148,7 +163,7 @@ def main() -> None:
                 "learning_rate": args.finetune_lr,
                 "rows": rows,
             },
-            "win_points": round(100 * (rows[0]["test_accuracy"] - rows[1]["test_accuracy"]), 2),
+            "win_points": round(100 * (rows[0]["test_accuracy"] - rows[-1]["test_accuracy"]), 2),
         },
     )
     for row in rows:

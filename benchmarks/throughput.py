@@ -5,7 +5,9 @@ number of optimiser steps after a warm-up):
   hf-pad       (a) run_glue.py defaults: every example padded to max_length, random order, fp32
   hf-group     (b) the best plain Trainer: dynamic padding + group_by_length, fp32
   ours-fp32    electralab, length-bucketed batches, fp32
-  ours-bf16    electralab, length-bucketed batches, bf16 autocast (AMX on this CPU)
+  ours-bf16    electralab, length-bucketed batches, bf16 autocast (AMX on this CPU), attention as model.attention=auto
+               picks (eager up to 256 tokens)
+  ours-bf16-sdpa  the same with PyTorch's fused attention kernel (what auto replaces), to measure that choice
 Inference cases over the test texts: pipeline("text-classification") (batch 1 and 32), a plain length-sorted
 fp32 inference_mode loop, and electralab's Predictor in fp32, bf16 and int8 (dynamic quantisation), each
 with its agreement with the fp32 model's predictions.
@@ -30,6 +32,7 @@ import psutil
 import torch
 from common import ROOT, SHARED, offline_model, save_result
 from transformers import (
+    AutoConfig,
     AutoModelForSequenceClassification,
     AutoTokenizer,
     DataCollatorWithPadding,
@@ -334,18 +337,18 @@ def main() -> None:
 
     training = {}
     model_dir = None
-    for case in ("hf-pad", "hf-group", "ours-fp32", "ours-bf16"):
+    for case in ("hf-pad", "hf-group", "ours-fp32", "ours-bf16", "ours-bf16-sdpa"):
         if case.startswith("hf"):
             training[case] = train_reference(model, data, args, out, padded=case == "hf-pad")
         else:
-            training[case], trained = train_ours(model, data, args, out, case.split("-")[1], args.steps)
+            extra = ["model.attention=sdpa"] if case.endswith("sdpa") else []
+            training[case], trained = train_ours(model, data, args, out, case.split("-")[1], args.steps, extra)
             model_dir = model_dir or trained
         print(case, training[case], flush=True)
-    config = ElectraConfig.from_pretrained(model) if args.model == "small" else None
+    config = AutoConfig.from_pretrained(model)
     for row in training.values():
-        if config is not None:
-            flops = training_flops_per_token(config, row["mean_real_length"]) * row["real_tokens_per_s"]
-            row["model_flops_utilisation_vs_fp32_peak"] = flops / (peaks["fp32_gflops"] * 1e9)
+        flops = training_flops_per_token(config, row["mean_real_length"]) * row["real_tokens_per_s"]
+        row["model_flops_utilisation_vs_fp32_peak"] = flops / (peaks["fp32_gflops"] * 1e9)
         row["speedup_vs_hf_pad"] = row["samples_per_s"] / training["hf-pad"]["samples_per_s"]
         row["speedup_vs_hf_group"] = row["samples_per_s"] / training["hf-group"]["samples_per_s"]
 

@@ -9,7 +9,7 @@ from transformers import BertConfig, BertModel, ElectraConfig, ElectraForMaskedL
 
 from electralab.errors import ModelLoadError
 from electralab.pretraining.config import ObjectiveConfig, PretrainModelConfig
-from electralab.pretraining.masking import gumbel_sample, mask_tokens, maskable_positions
+from electralab.pretraining.masking import mask_tokens, maskable_positions, sample_tokens
 from electralab.pretraining.model import ElectraPretrainingModel
 from electralab.pretraining.pair import SIZES, EncoderDiscriminator, build_pair, generator_config, tie_embeddings
 
@@ -72,13 +72,18 @@ def test_masking_rates_and_never_special_or_pad():
     assert torch.equal(masked_input_ids[~masked], input_ids[~masked])
 
 
-def test_gumbel_samples_follow_the_softmax():
+def test_sample_tokenss_follow_the_softmax():
     logits = torch.tensor([[2.0, 1.0, 0.0, -1.0]]).expand(40000, 4)
     torch.manual_seed(0)
-    samples = gumbel_sample(logits)
+    samples = sample_tokens(logits)
     frequencies = torch.bincount(samples, minlength=4).float() / len(samples)
     assert torch.allclose(frequencies, torch.softmax(logits[0], -1), atol=0.01)
-    assert torch.equal(gumbel_sample(logits[:3] * 1000), torch.zeros(3, dtype=torch.long)), "peaked → argmax"
+    assert torch.equal(sample_tokens(logits[:3] * 1000), torch.zeros(3, dtype=torch.long)), "peaked → argmax"
+    hot = torch.tensor([[-1e4, -1e4, 0.0, -1e4]]).expand(1000, 4)  # zero-probability tokens are never drawn
+    assert torch.equal(sample_tokens(hot), torch.full((1000,), 2))
+    cooled = sample_tokens(logits, temperature=0.5)
+    cooled_frequencies = torch.bincount(cooled, minlength=4).float() / len(cooled)
+    assert torch.allclose(cooled_frequencies, torch.softmax(logits[0] / 0.5, -1), atol=0.01)
 
 
 def test_forward_replaced_mask_and_combined_loss():

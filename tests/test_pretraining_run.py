@@ -233,3 +233,27 @@ def test_bad_pretraining_input_ends_in_one_line(capsys, toy_encoder, tmp_path):
     assert "model.generator_fration" in _fails(capsys, *common, "model.generator_fration=0.5")
     assert "does not exist" in _fails(capsys, "--corpus", "x.txt", "--discriminator", str(tmp_path / "nope"))
     assert not out.exists(), "no run folder is left behind by bad input"
+
+
+def test_gradient_checkpointing_changes_memory_not_the_run(toy_encoder, corpus, tmp_path):
+    class Capture(TrainerCallback):
+        def on_train_begin(self, args, state, control, model=None, **kwargs):
+            self.flags = [
+                model.generator.electra.encoder.layer[0].gradient_checkpointing,
+                model.discriminator.electra.encoder.layer[0].gradient_checkpointing,
+            ]
+
+    losses = {}
+    for checkpointing in (False, True):
+        capture = Capture()
+        config = build_pretrain_config(
+            overrides=[f"model.discriminator={toy_encoder}", f"corpus.paths=[{corpus}]", f"output_dir={tmp_path}",
+                       *FAST, "train.max_steps=4", "train.logging_steps=1", "train.view_steps=0",
+                       f"train.gradient_checkpointing={str(checkpointing).lower()}"]
+        )  # fmt: skip
+        result = run_pretraining(config, run_name=f"checkpointing-{checkpointing}", extra_callbacks=[capture])
+        assert capture.flags == [checkpointing, checkpointing]
+        history = json.loads((result.run_dir / "log_history.json").read_text())
+        losses[checkpointing] = [entry["loss"] for entry in history if "loss" in entry]
+    assert len(losses[True]) == 4
+    assert losses[True] == pytest.approx(losses[False], rel=1e-4)

@@ -263,3 +263,30 @@ def test_adamw_is_fused_when_the_trainer_asks_for_it(tmp_path):
     layer.weight.data.copy_(before)
     plain.step()
     torch.testing.assert_close(layer.weight.detach(), after_fused)
+
+
+def test_gradient_checkpointing_recomputes_layers_and_keeps_gradients(toy_encoder, tmp_path):
+    from electralab.training.arguments import training_arguments
+
+    assert training_arguments(TrainConfig(gradient_checkpointing=True), tmp_path).activation_checkpointing
+    input_ids = torch.randint(5, 40, (4, 10))
+    labels = torch.tensor([0, 1, 1, 0])
+
+    def gradients(checkpointing: bool) -> tuple[dict[str, torch.Tensor], int]:
+        torch.manual_seed(0)  # the same head init
+        model = _model(toy_encoder, head="mean")
+        if checkpointing:
+            model.activation_checkpointing_enable()
+        model.train()
+        calls = []
+        model.encoder.encoder.layer[0].intermediate.register_forward_hook(lambda *args: calls.append(1))
+        torch.manual_seed(1)  # the same dropout masks: the recomputation replays the RNG state
+        model(input_ids=input_ids, labels=labels).loss.backward()
+        return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}, len(calls)
+
+    plain, plain_calls = gradients(False)
+    checkpointed, checkpointed_calls = gradients(True)
+    assert (plain_calls, checkpointed_calls) == (1, 2), "a checkpointed layer runs again in the backward pass"
+    assert plain.keys() == checkpointed.keys()
+    for name in plain:
+        torch.testing.assert_close(checkpointed[name], plain[name], msg=name)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import yaml
 
+from .data.windows import WindowSettings
 from .errors import ConfigError
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -55,7 +56,16 @@ class DataConfig:
     dev_fraction: float = 0.1
     """Fraction of train carved out as dev when there is no dev file."""
     max_length: int = 128
-    """Tokens per example after truncation."""
+    """Tokens per example after truncation (per window with long_documents=windows)."""
+    long_documents: Literal["truncate", "windows"] = "truncate"
+    """Texts longer than max_length: truncate them, or cut them into overlapping windows (each window a training
+    example with its text's label; at evaluation and prediction the windows' logits are aggregated per text)."""
+    window_stride: int | None = None
+    """long_documents=windows: tokens shared by consecutive windows; default a quarter of max_length."""
+    window_aggregation: Literal["mean", "max", "first"] = "mean"
+    """long_documents=windows: a text's logits from its windows': mean, element-wise max, or the first window's."""
+    max_windows: int | None = None
+    """long_documents=windows: keep at most this many windows per text (the first ones); null keeps all."""
     empty_texts: Literal["skip", "keep"] = "skip"
     """What to do with empty texts: skip them (counted and reported) or keep them."""
     max_train_rows: int | None = None
@@ -74,6 +84,25 @@ class DataConfig:
             raise ConfigError(f"data.dev_fraction={self.dev_fraction}: expected a number between 0 and 1")
         if self.max_length < 8:
             raise ConfigError(f"data.max_length={self.max_length}: expected at least 8 tokens")
+        if self.long_documents == "windows":
+            if self.window_stride is not None and not 0 <= self.window_stride <= self.max_length // 2:
+                raise ConfigError(
+                    f"data.window_stride={self.window_stride}: expected 0 to half of data.max_length "
+                    f"({self.max_length // 2}) tokens shared by consecutive windows"
+                )
+            if self.max_windows is not None and self.max_windows < 1:
+                raise ConfigError(f"data.max_windows={self.max_windows}: expected an integer >= 1 (or null)")
+            if self.text_pair_column is not None:
+                raise ConfigError(
+                    "data.long_documents=windows cuts single texts; with data.text_pair_column set, use truncate"
+                )
+
+    def windows(self) -> WindowSettings | None:
+        """The window settings when ``long_documents`` is ``windows``, else None."""
+        if self.long_documents != "windows":
+            return None
+        stride = self.window_stride if self.window_stride is not None else self.max_length // 4
+        return WindowSettings(stride, self.window_aggregation, self.max_windows)
 
     def resolve(self, name: str | None) -> Path | None:
         """Return the path of a split file, joined to ``data_dir`` when relative."""
@@ -103,6 +132,9 @@ class ModelConfig:
     """Kernel widths of the cnn head."""
     cnn_filters: int = 128
     """Filters per kernel width of the cnn head."""
+    attention: Literal["auto", "sdpa", "eager"] = "auto"
+    """Attention kernel: auto (eager for bf16 on a CPU up to 256 tokens, where it is faster; else the model's
+    default), sdpa (PyTorch's fused kernel) or eager (plain matmuls)."""
 
     def __post_init__(self) -> None:
         if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
@@ -183,6 +215,9 @@ class TrainConfig:
     """Label smoothing for single-label cross-entropy."""
     focal_gamma: float = 2.0
     """Focusing parameter of the focal loss."""
+    gradient_checkpointing: bool = False
+    """Recompute each encoder layer's activations in the backward pass: far less activation memory (long
+    sequences, big batches) for about a third more compute."""
     batching: Literal["length_buckets", "group_by_length", "random"] = "group_by_length"
     """Training batches (all with dynamic padding): length_buckets (sorted by length, batch order shuffled:
     least padding), group_by_length (the Trainer's: sorted within random mega-batches) or random."""

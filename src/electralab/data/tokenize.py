@@ -10,6 +10,7 @@ from datasets import Dataset
 from transformers import PreTrainedTokenizerBase
 
 from ..errors import ConfigError
+from .windows import WindowSettings, tokenize_windows
 
 _HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
 _COMPAT_JAMO = re.compile(r"[\u3131-\u318e]")
@@ -67,28 +68,35 @@ def encode_split(
     max_length: int,
     target: Callable[[Any], Any] | None = None,
     label_column: str = "label",
+    windows: WindowSettings | None = None,
 ) -> Dataset:
     """Tokenise ``text`` (+ ``text_pair``) without padding; add ``length`` and, with ``target``, ``labels``.
 
     Args:
         dataset: Raw split with ``text`` [, ``text_pair``] and the label column.
         tokenizer: The model's tokenizer.
-        max_length: Truncation length in tokens.
+        max_length: Truncation length in tokens (window length with ``windows``).
         target: Maps one raw label value to the training target (a class index, or a multi-hot list).
         label_column: Column holding the raw labels.
+        windows: Cut long texts into overlapping windows instead of truncating: one row per window, with its
+            text's label and a ``doc_id`` column (the text's row in ``dataset``).
     """
     has_pair = "text_pair" in dataset.column_names
 
-    def encode(batch: dict[str, list]) -> dict[str, list]:
-        encoded = tokenizer(
-            batch["text"],
-            batch["text_pair"] if has_pair else None,
-            truncation=True,
-            max_length=max_length,
-        )
+    def encode(batch: dict[str, list], indices: list[int]) -> dict[str, list]:
+        if windows is not None:
+            encoded, rows = tokenize_windows(tokenizer, batch["text"], max_length, windows)
+            encoded["doc_id"] = [indices[row] for row in rows]
+        else:
+            encoded = dict(
+                tokenizer(
+                    batch["text"], batch["text_pair"] if has_pair else None, truncation=True, max_length=max_length
+                )
+            )
+            rows = range(len(batch["text"]))
         encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
         if target is not None:
-            encoded["labels"] = [target(label) for label in batch[label_column]]
+            encoded["labels"] = [target(batch[label_column][row]) for row in rows]
         return encoded
 
-    return dataset.map(encode, batched=True, remove_columns=dataset.column_names, desc="tokenising")
+    return dataset.map(encode, batched=True, with_indices=True, remove_columns=dataset.column_names, desc="tokenising")

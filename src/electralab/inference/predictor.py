@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
 
 from ..config import INFERENCE_PRECISIONS
+from ..data.windows import WindowSettings, aggregate_windows, tokenize_windows
 from ..errors import ConfigError, ModelLoadError
 from ..models.loading import load_tokenizer
 from ..training.arguments import cpu_has_bf16
@@ -27,6 +28,8 @@ class Predictor:
         max_length: Truncation length in tokens.
         precision: ``fp32``; ``bf16`` (autocast, on CPUs with bf16 support or CUDA); or ``int8`` (dynamic
             quantisation of the linear layers, CPU only, applied to a copy of the model).
+        windows: Cut long texts into overlapping windows and aggregate their logits; default: what the model
+            was trained with (``long_documents`` in its config), else truncation.
     """
 
     def __init__(
@@ -35,6 +38,7 @@ class Predictor:
         tokenizer: PreTrainedTokenizerBase,
         max_length: int = 128,
         precision: str = "fp32",
+        windows: WindowSettings | None = None,
     ) -> None:
         if precision not in INFERENCE_PRECISIONS:
             raise ConfigError(f"precision={precision!r}: expected one of {', '.join(INFERENCE_PRECISIONS)}")
@@ -54,6 +58,7 @@ class Predictor:
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.precision = precision
+        self.windows = windows or WindowSettings.from_model_config(model.config)
         self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
 
     @classmethod
@@ -70,18 +75,28 @@ class Predictor:
             max_length = min(int(getattr(model.config, "max_seq_length", 512)), tokenizer.model_max_length)
         return cls(model, tokenizer, max_length, precision)
 
-    @torch.inference_mode()
     def logits(self, texts: Sequence[str], text_pairs: Sequence[str] | None = None, batch_size: int = 64) -> np.ndarray:
         """Logits (N, num_labels) in the order of ``texts``; batches are formed by sorted length."""
-        encoded = self.tokenizer(
-            list(texts),
-            list(text_pairs) if text_pairs is not None else None,
-            truncation=True,
-            max_length=self.max_length,
-        )
+        if self.windows is None:
+            encoded = self.tokenizer(
+                list(texts),
+                list(text_pairs) if text_pairs is not None else None,
+                truncation=True,
+                max_length=self.max_length,
+            )
+            return self._batched_logits(encoded, batch_size)
+        if text_pairs is not None:
+            raise ConfigError("this model cuts long texts into windows, which works on single texts, not pairs")
+        encoded, doc_ids = tokenize_windows(self.tokenizer, texts, self.max_length, self.windows)
+        logits = self._batched_logits(encoded, batch_size)
+        return aggregate_windows(logits, doc_ids, len(texts), self.windows.aggregation)
+
+    @torch.inference_mode()
+    def _batched_logits(self, encoded: Mapping[str, list], batch_size: int) -> np.ndarray:
+        """Logits of every encoded row, run in batches of similar length, padded per batch."""
         order = np.argsort([len(ids) for ids in encoded["input_ids"]], kind="stable")
         device = next(self.model.parameters()).device
-        out = np.zeros((len(texts), self.model.config.num_labels), dtype=np.float32)
+        out = np.zeros((len(order), self.model.config.num_labels), dtype=np.float32)
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
             features = [{key: encoded[key][i] for key in encoded} for i in index]

@@ -32,3 +32,7 @@ class ElectralabConfig(PreTrainedConfig):
     threshold: float = 0.5
     label_thresholds: list[float] | None = None
     max_seq_length: int = 512
+    long_documents: str = "truncate"
+    window_stride: int | None = None
+    window_aggregation: str = "mean"
+    max_windows: int | None = None

@@ -6,7 +6,11 @@ from pathlib import Path
 
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from ..errors import ModelLoadError
+from ..errors import ConfigError, ModelLoadError
+
+ATTENTION_IMPLEMENTATIONS = ("auto", "sdpa", "eager")
+EAGER_MAX_LENGTH = 256
+"""auto picks eager attention for bf16 on a CPU up to this many tokens per sequence (see attention_for)."""
 
 
 def _looks_local(name: str) -> bool:
@@ -52,3 +56,32 @@ def load_encoder(name: str | None) -> PreTrainedModel:
         "pooler" in key for key in info.get("missing_keys", [])
     )
     return encoder
+
+
+def attention_for(setting: str, bf16_on_cpu: bool, max_length: int) -> str | None:
+    """The attention implementation to use, or None for the model's default.
+
+    ``auto``: eager (plain matmul + softmax) for bf16 autocast on a CPU with sequences of at most
+    ``EAGER_MAX_LENGTH`` tokens, where PyTorch's fused CPU attention kernel runs its backward pass 2-6×
+    slower than the matmuls it replaces (measured in ``benchmarks/throughput.py``); the default elsewhere.
+    """
+    if setting == "auto":
+        return "eager" if bf16_on_cpu and max_length <= EAGER_MAX_LENGTH else None
+    return setting
+
+
+def set_attention(model: PreTrainedModel, implementation: str | None) -> None:
+    """Switch ``model`` to ``implementation`` (``sdpa``, ``eager``); None leaves it as loaded.
+
+    Raises:
+        ConfigError: If the model does not offer that implementation.
+    """
+    if implementation is None or model.config._attn_implementation == implementation:
+        return
+    try:
+        model.set_attn_implementation(implementation)
+    except (ValueError, ImportError) as err:
+        raise ConfigError(
+            f"model.attention={implementation}: {type(model).__name__} does not support it "
+            f"({str(err).splitlines()[0][:120]}); use model.attention=auto"
+        ) from None

@@ -34,6 +34,9 @@ class PretrainModelConfig:
     """Tokenizer folder (e.g. from `electralab vocab build`); default: the discriminator's tokenizer."""
     generator_fraction: float = 0.25
     """Hidden size of a fresh generator as a fraction of the discriminator's (same depth)."""
+    attention: Literal["auto", "sdpa", "eager"] = "auto"
+    """Attention kernel of both models: auto (eager for bf16 on a CPU up to 256 tokens, where it is faster;
+    else the default), sdpa or eager."""
 
     def __post_init__(self) -> None:
         if (self.discriminator is None) == (self.from_scratch is None):
@@ -84,7 +87,7 @@ class ObjectiveConfig:
     rtd_weight: float = 50.0
     """Weight of the discriminator's replaced-token-detection loss."""
     temperature: float = 1.0
-    """Sampling temperature of the generator (Gumbel-max)."""
+    """Sampling temperature of the generator's softmax."""
 
     def __post_init__(self) -> None:
         if not 0.0 < self.mask_prob < 1.0:
@@ -121,6 +124,8 @@ class PretrainTrainConfig:
     """Gradient clipping norm (0 disables)."""
     seed: int = 42
     """Seed for initialisation, masking and sampling."""
+    gradient_checkpointing: bool = False
+    """Recompute both models' layer activations in the backward pass: less memory, about a third more compute."""
     precision: Literal["fp32", "bf16", "fp16", "auto"] = "fp32"
     """Mixed precision: bf16/fp16 where the hardware has it; auto picks bf16 on CUDA with bf16 support."""
     save_steps: int = 1000

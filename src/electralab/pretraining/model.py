@@ -12,7 +12,7 @@ from transformers import ElectraForMaskedLM
 from transformers.utils import ModelOutput
 
 from .config import ObjectiveConfig
-from .masking import gumbel_sample, mask_tokens, maskable_positions
+from .masking import mask_tokens, maskable_positions, sample_tokens
 from .pair import Discriminator, discriminator_logits
 
 
@@ -95,16 +95,19 @@ class ElectraPretrainingModel(nn.Module):
         )
         masked_logits = self.generator_logits_at(masked_input_ids, attention_mask, masked_positions)  # (N, V)
         original_at_masked = input_ids[masked_positions]  # (N,)
+        # One float32 log-softmax serves the loss, the argmax and the sampling (a shift per row leaves the
+        # softmax unchanged), instead of three passes over (N, V), one of them an argmax in bf16.
+        log_probs = F.log_softmax(masked_logits.float(), dim=-1)  # (N, V)
         if masked_logits.shape[0]:
-            mlm_loss = F.cross_entropy(masked_logits.float(), original_at_masked)
+            mlm_loss = F.nll_loss(log_probs, original_at_masked)
         else:  # nothing was masked (tiny batch): a zero that keeps the graph
             mlm_loss = masked_logits.sum() * 0.0
         mlm_predictions = input_ids.clone()
-        mlm_predictions[masked_positions] = masked_logits.detach().argmax(dim=-1)
+        mlm_predictions[masked_positions] = log_probs.detach().argmax(dim=-1)
 
         # Sampling is detached: no gradient from the discriminator reaches the generator.
         sampled_ids = input_ids.clone()
-        sampled_ids[masked_positions] = gumbel_sample(masked_logits, objective.temperature)
+        sampled_ids[masked_positions] = sample_tokens(log_probs, objective.temperature)
         corrupted_ids = torch.where(masked_positions, sampled_ids, input_ids)
         replaced_mask = masked_positions & (corrupted_ids != input_ids)  # a sample equal to the original is original
 

@@ -38,6 +38,18 @@ def tokenizer_checks(
     return notes, warnings
 
 
+def window_notes(raw: dict, encoded: dict, config: RunConfig) -> list[str]:
+    """How many windows the long texts of train and dev became (nothing when truncating)."""
+    windows = config.data.windows()
+    if windows is None:
+        return []
+    return [
+        f"{split}: {len(raw[split])} texts -> {len(encoded[split])} windows of <= {config.data.max_length} tokens "
+        f"(stride {windows.stride}, aggregated by {windows.aggregation})"
+        for split in ("train", "dev")
+    ]
+
+
 def class_weights(setting: str | list[float] | None, labels: list[int], num_labels: int) -> list[float] | None:
     """Resolve ``train.class_weights``: 'balanced' gives n / (k * count_c), as scikit-learn does."""
     if setting is None:
@@ -68,12 +80,17 @@ class SequenceClassification(Task):
         raw = {"train": splits.train, "dev": splits.dev}
         if splits.test is not None:
             raw["test"] = splits.test
+        windows = config.data.windows()
+        encoded = {
+            split: encode_split(raw[split], tokenizer, config.data.max_length, label2id.__getitem__, windows=windows)
+            for split in ("train", "dev")
+        }
         return PreparedData(
-            train=encode_split(splits.train, tokenizer, config.data.max_length, label2id.__getitem__),
-            dev=encode_split(splits.dev, tokenizer, config.data.max_length, label2id.__getitem__),
+            train=encoded["train"],
+            dev=encoded["dev"],
             raw=raw,
             label_names=splits.label_names,
-            notes=splits.notes + notes,
+            notes=splits.notes + notes + window_notes(raw, encoded, config),
             warnings=warnings,
         )
 
@@ -98,6 +115,7 @@ class SequenceClassification(Task):
             and getattr(encoder, "electralab_pretrained_pooler", False)
             and isinstance(getattr(pooler, "dense", None), torch.nn.Linear)
         )
+        windows = config.data.windows()
         model_config = ElectralabConfig(
             encoder=encoder.config.to_dict(),
             head=config.model.head,
@@ -113,6 +131,10 @@ class SequenceClassification(Task):
             focal_alpha=config.train.focal_alpha,
             threshold=config.train.threshold,
             max_seq_length=config.data.max_length,
+            long_documents=config.data.long_documents,
+            window_stride=windows.stride if windows is not None else None,
+            window_aggregation=config.data.window_aggregation,
+            max_windows=config.data.max_windows,
             **loss_settings,
             id2label=dict(enumerate(data.label_names)),
             label2id={name: i for i, name in enumerate(data.label_names)},

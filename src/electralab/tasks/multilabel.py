@@ -14,7 +14,7 @@ from ..training import multilabel_metrics
 from ..training.losses import MULTI_LABEL
 from ..training.thresholds import tune_thresholds
 from .base import FinalEvaluation, PreparedData, register_task
-from .classification import WRONG_EXAMPLES, SequenceClassification, tokenizer_checks
+from .classification import WRONG_EXAMPLES, SequenceClassification, tokenizer_checks, window_notes
 
 
 def multi_hot(label_names: list[str]):  # noqa: ANN201
@@ -69,8 +69,11 @@ class MultiLabelClassification(SequenceClassification):
         raw = {"train": splits.train, "dev": splits.dev}
         if splits.test is not None:
             raw["test"] = splits.test
+        windows = config.data.windows()
         encode = {
-            split: encode_split(raw[split], tokenizer, config.data.max_length, target, label_column="labels")
+            split: encode_split(
+                raw[split], tokenizer, config.data.max_length, target, label_column="labels", windows=windows
+            )
             for split in ("train", "dev")
         }
         return PreparedData(
@@ -78,7 +81,7 @@ class MultiLabelClassification(SequenceClassification):
             dev=encode["dev"],
             raw=raw,
             label_names=splits.label_names,
-            notes=splits.notes + notes,
+            notes=splits.notes + notes + window_notes(raw, encode, config),
             warnings=splits.warnings + warnings,
         )
 

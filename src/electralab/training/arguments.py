@@ -43,6 +43,11 @@ def precision_flags(precision: str) -> tuple[bool, bool]:
     return precision == "bf16", precision == "fp16"
 
 
+def bf16_on_cpu(precision: str) -> bool:
+    """Whether ``precision`` means bf16 autocast on a CPU (no CUDA device)."""
+    return precision_flags(precision)[0] and not torch.cuda.is_available()
+
+
 def several_processes() -> bool:
     """Whether this process is one of several started by torchrun / accelerate launch."""
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
@@ -76,6 +81,7 @@ def training_arguments(train: TrainConfig, checkpoint_dir: Path) -> TrainingArgu
         lr_scheduler_type=train.scheduler,
         gradient_accumulation_steps=train.grad_accumulation,
         max_grad_norm=train.max_grad_norm,
+        activation_checkpointing=train.gradient_checkpointing,
         seed=train.seed,
         bf16=bf16,
         fp16=fp16,

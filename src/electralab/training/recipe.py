@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from accelerate import PartialState
 from accelerate.utils import broadcast_object_list
 from rich.console import Console
@@ -16,11 +17,12 @@ from rich.panel import Panel
 from transformers import EarlyStoppingCallback, EvalPrediction, TrainerCallback, set_seed
 
 from ..config import RunConfig
+from ..data.windows import aggregate_windows, first_per_document
 from ..errors import ConfigError
-from ..models.loading import load_encoder, load_tokenizer
+from ..models.loading import attention_for, load_encoder, load_tokenizer, set_attention
 from ..reports.html import write_report
 from ..tasks import get_task
-from .arguments import check_trackers, training_arguments, use_cpu
+from .arguments import bf16_on_cpu, check_trackers, training_arguments, use_cpu
 from .callbacks import FreezeEncoderCallback
 from .params import apply_freezing
 from .rundir import (
@@ -88,6 +90,32 @@ def _counting_rows(compute_metrics: Callable[[EvalPrediction], dict]) -> Callabl
     return compute
 
 
+def _per_document(
+    compute_metrics: Callable[[EvalPrediction], dict], doc_ids: list[int], aggregation: str
+) -> Callable[[EvalPrediction], dict]:
+    """Score windows as documents: aggregate each document's window logits, take its label from its first window."""
+    documents = max(doc_ids) + 1
+
+    def compute(prediction: EvalPrediction) -> dict:
+        logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
+        return compute_metrics(
+            EvalPrediction(
+                predictions=aggregate_windows(np.asarray(logits), doc_ids, documents, aggregation),
+                label_ids=first_per_document(np.asarray(prediction.label_ids), doc_ids),
+            )
+        )
+
+    return compute
+
+
+def _dev_metrics(config: RunConfig, task: Any, dev: Any) -> Callable[[EvalPrediction], dict]:
+    """The task's dev metrics, per document when long texts are windows, with the number of rows scored."""
+    compute = _counting_rows(task.compute_metrics)
+    if "doc_id" in dev.column_names:
+        return _per_document(compute, dev["doc_id"][:], config.data.window_aggregation)
+    return compute
+
+
 def run_training(
     config: RunConfig,
     resume_dir: Path | None = None,
@@ -110,6 +138,8 @@ def run_training(
     tokenizer = load_tokenizer(config.model.name_or_path)
     data = task.prepare(config, tokenizer)
     encoder = load_encoder(config.model.name_or_path)
+    attention = attention_for(config.model.attention, bf16_on_cpu(config.train.precision), config.data.max_length)
+    set_attention(encoder, attention)
     processes = distributed_state()
     main_process = processes.is_main_process
     console.quiet = not main_process
@@ -136,7 +166,7 @@ def run_training(
         eval_dataset=data.dev,
         data_collator=task.collator(tokenizer),
         processing_class=tokenizer,
-        compute_metrics=_counting_rows(task.compute_metrics),
+        compute_metrics=_dev_metrics(config, task, data.dev),
         callbacks=_callbacks(config, model, extra_callbacks),
         train_config=config.train,
     )

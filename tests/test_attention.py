@@ -1,0 +1,29 @@
+"""Attention kernels: auto picks eager for bf16 on a CPU; eager and sdpa compute the same function."""
+
+from __future__ import annotations
+
+import torch
+from transformers import AutoModel
+
+from electralab.models.loading import attention_for, set_attention
+
+
+def test_auto_picks_eager_only_for_short_bf16_cpu_sequences():
+    assert attention_for("auto", bf16_on_cpu=True, max_length=128) == "eager"
+    assert attention_for("auto", bf16_on_cpu=True, max_length=512) is None
+    assert attention_for("auto", bf16_on_cpu=False, max_length=128) is None
+    assert attention_for("sdpa", bf16_on_cpu=True, max_length=128) == "sdpa"
+
+
+def test_eager_and_sdpa_give_the_same_hidden_states(toy_encoder):
+    encoder = AutoModel.from_pretrained(toy_encoder).eval()
+    input_ids = torch.randint(5, 40, (3, 12))
+    attention_mask = torch.ones_like(input_ids)
+    attention_mask[1, 7:] = 0  # padding must be masked the same way by both kernels
+    with torch.no_grad():
+        sdpa = encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        set_attention(encoder, "eager")
+        assert encoder.config._attn_implementation == "eager"
+        eager = encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    real = attention_mask.bool()
+    torch.testing.assert_close(eager[real], sdpa[real], atol=1e-5, rtol=1e-4)
