@@ -8,9 +8,10 @@ number of optimiser steps after a warm-up):
   ours-bf16    electralab, length-bucketed batches, bf16 autocast (AMX on this CPU), attention as model.attention=auto
                picks (eager up to 256 tokens)
   ours-bf16-sdpa  the same with PyTorch's fused attention kernel (what auto replaces), to measure that choice
+  ours-bf16-checkpointing  (IMDB only) ours-bf16 with train.gradient_checkpointing=true: speed and peak RSS
 Inference cases over the test texts: pipeline("text-classification") (batch 1 and 32), a plain length-sorted
-fp32 inference_mode loop, and electralab's Predictor in fp32, bf16 and int8 (dynamic quantisation), each
-with its agreement with the fp32 model's predictions.
+fp32 inference_mode loop, and electralab's Predictor in fp32, bf16 and int8 (dynamic quantisation), and bf16
+under torch.compile, each with its agreement with the fp32 model's predictions.
 
 Reported: samples/s, real (non-pad) tokens/s, the share of processed tokens that are real, peak RSS during
 the case, and model-FLOPs utilisation (useful FLOPs on real tokens ÷ the measured fp32 GEMM peak).
@@ -272,6 +273,12 @@ def inference_cases(model_dir: Path, texts: list[str], max_length: int) -> list[
 
         return run
 
+    def compiled(precision: str):
+        """``torch.compile`` (dynamic shapes) on our batching; compiling, on 200 texts, is left out of the time."""
+        predictor = Predictor(model, tokenizer, max_length, precision=precision, compile=True)
+        predictor.logits(texts[:200])
+        return lambda: predictor.logits(texts).argmax(-1)
+
     cases = {
         "pipeline-batch1": hf_pipeline(1),
         "pipeline-batch32": hf_pipeline(32),
@@ -279,6 +286,7 @@ def inference_cases(model_dir: Path, texts: list[str], max_length: int) -> list[
         "ours-fp32": ours("fp32"),
         "ours-bf16": ours("bf16"),
         "ours-int8": ours("int8"),
+        "ours-bf16-compiled": compiled("bf16"),
     }
     reference = loop()
     rows = []
@@ -337,11 +345,17 @@ def main() -> None:
 
     training = {}
     model_dir = None
-    for case in ("hf-pad", "hf-group", "ours-fp32", "ours-bf16", "ours-bf16-sdpa"):
+    cases = ["hf-pad", "hf-group", "ours-fp32", "ours-bf16", "ours-bf16-sdpa"]
+    if args.data == "imdb":  # long sequences: what recomputing activations costs and saves
+        cases.append("ours-bf16-checkpointing")
+    for case in cases:
         if case.startswith("hf"):
             training[case] = train_reference(model, data, args, out, padded=case == "hf-pad")
         else:
-            extra = ["model.attention=sdpa"] if case.endswith("sdpa") else []
+            extra = {
+                "sdpa": ["model.attention=sdpa"],
+                "checkpointing": ["train.gradient_checkpointing=true"],
+            }.get(case.split("-")[-1], [])
             training[case], trained = train_ours(model, data, args, out, case.split("-")[1], args.steps, extra)
             model_dir = model_dir or trained
         print(case, training[case], flush=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from transformers import AutoModel
 
-from electralab.models.loading import attention_for, set_attention
+from electralab.models import ElectralabConfig, ElectralabForSequenceClassification
+from electralab.models.loading import attention_for, load_encoder, set_attention
 
 
 def test_auto_picks_eager_only_for_short_bf16_cpu_sequences():
@@ -27,3 +28,18 @@ def test_eager_and_sdpa_give_the_same_hidden_states(toy_encoder):
         eager = encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
     real = attention_mask.bool()
     torch.testing.assert_close(eager[real], sdpa[real], atol=1e-5, rtol=1e-4)
+
+
+def test_attention_switches_inside_a_reloaded_classifier(toy_encoder, tmp_path):
+    torch.manual_seed(0)
+    encoder = load_encoder(str(toy_encoder))
+    config = ElectralabConfig(encoder=encoder.config.to_dict(), head="mean", id2label={0: "neg", 1: "pos"})
+    ElectralabForSequenceClassification(config, encoder=encoder).save_pretrained(tmp_path / "model")
+    model = ElectralabForSequenceClassification.from_pretrained(tmp_path / "model").eval()
+    input_ids = torch.randint(5, 40, (2, 9))
+    with torch.no_grad():
+        before = model(input_ids=input_ids).logits
+        set_attention(model, "eager")
+        assert model.encoder.config._attn_implementation == "eager"
+        after = model(input_ids=input_ids).logits
+    torch.testing.assert_close(after, before, atol=1e-5, rtol=1e-4)

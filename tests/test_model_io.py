@@ -58,7 +58,7 @@ def test_save_reload_in_fresh_process_gives_identical_logits(toy_encoder, tmp_pa
     assert torch.equal(torch.tensor(reloaded["logits"]), expected)
 
 
-def test_predictor_precisions_agree_with_fp32(toy_encoder):
+def test_predictor_precisions_and_compile_agree_with_fp32(toy_encoder):
     import numpy as np
     import pytest
     from conftest import toy_rows
@@ -91,5 +91,8 @@ def test_predictor_precisions_agree_with_fp32(toy_encoder):
         bf16 = Predictor(model, tokenizer, 32, precision="bf16").logits(texts, batch_size=16)
         assert (bf16.argmax(-1) == fp32.argmax(-1)).mean() >= 0.9
         assert np.abs(bf16 - fp32).max() < 0.25 * np.abs(fp32).max()
+    compiled = Predictor(model, tokenizer, 32, compile=True)
+    assert compiled.model is model, "the compiled module wraps the model, which keeps its config and weights"
+    np.testing.assert_allclose(compiled.logits(texts, batch_size=16), fp32, rtol=1e-4, atol=1e-5)
     with pytest.raises(ConfigError, match="int8"):
         Predictor(model, tokenizer, 32, precision="fp16")

@@ -72,7 +72,7 @@ def test_masking_rates_and_never_special_or_pad():
     assert torch.equal(masked_input_ids[~masked], input_ids[~masked])
 
 
-def test_sample_tokenss_follow_the_softmax():
+def test_sampled_tokens_follow_the_softmax():
     logits = torch.tensor([[2.0, 1.0, 0.0, -1.0]]).expand(40000, 4)
     torch.manual_seed(0)
     samples = sample_tokens(logits)

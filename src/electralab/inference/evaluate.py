@@ -32,10 +32,11 @@ def evaluate_file(
     output: str | None = None,
     batch_size: int = 64,
     precision: str = "fp32",
+    compile: bool = False,
 ) -> dict:
     """Score the model in ``model_dir`` on a labelled file; print a table and return the metrics."""
     folder = Path(model_dir)
-    predictor = Predictor.from_folder(folder, precision=precision)
+    predictor = Predictor.from_folder(folder, precision=precision, compile=compile)
     data = load_run_config(folder).data if (folder / RUN_CONFIG).is_file() else None
     fmt = fmt or (data.format if data else None)
     if fmt is None:
@@ -122,9 +123,10 @@ def predict_file(
     text_column: str = "text",
     batch_size: int = 64,
     precision: str = "fp32",
+    compile: bool = False,
 ) -> int:
     """Label each text of ``input_path`` (or stdin) and write JSON lines to ``output_path`` (or stdout)."""
-    predictor = Predictor.from_folder(model_dir, precision=precision)
+    predictor = Predictor.from_folder(model_dir, precision=precision, compile=compile)
     if input_path is None:
         texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
     elif Path(input_path).suffix.lower() in {".csv", ".tsv", ".jsonl", ".json"}:

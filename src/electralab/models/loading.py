@@ -76,10 +76,11 @@ def set_attention(model: PreTrainedModel, implementation: str | None) -> None:
     Raises:
         ConfigError: If the model does not offer that implementation.
     """
-    if implementation is None or model.config._attn_implementation == implementation:
+    encoder = model.base_model  # the encoder inside a classifier (ours or Hugging Face's); the model itself if bare
+    if implementation is None or encoder.config._attn_implementation == implementation:
         return
     try:
-        model.set_attn_implementation(implementation)
+        encoder.set_attn_implementation(implementation)
     except (ValueError, ImportError) as err:
         raise ConfigError(
             f"model.attention={implementation}: {type(model).__name__} does not support it "
