@@ -9,11 +9,13 @@ from electralab.models import ElectralabConfig, ElectralabForSequenceClassificat
 from electralab.models.loading import attention_for, load_encoder, set_attention
 
 
-def test_auto_picks_eager_only_for_short_bf16_cpu_sequences():
-    assert attention_for("auto", bf16_on_cpu=True, max_length=128) == "eager"
-    assert attention_for("auto", bf16_on_cpu=True, max_length=512) is None
-    assert attention_for("auto", bf16_on_cpu=False, max_length=128) is None
-    assert attention_for("sdpa", bf16_on_cpu=True, max_length=128) == "sdpa"
+def test_auto_picks_eager_only_to_predict_short_bf16_cpu_sequences():
+    assert attention_for("auto", bf16_on_cpu=True, max_length=128, training=False) == "eager"
+    assert attention_for("auto", bf16_on_cpu=True, max_length=512, training=False) is None
+    assert attention_for("auto", bf16_on_cpu=False, max_length=128, training=False) is None
+    assert attention_for("auto", bf16_on_cpu=True, max_length=128, training=True) is None
+    assert attention_for("sdpa", bf16_on_cpu=True, max_length=128, training=False) == "sdpa"
+    assert attention_for("eager", bf16_on_cpu=False, max_length=512, training=True) == "eager"
 
 
 def test_eager_and_sdpa_give_the_same_hidden_states(toy_encoder):

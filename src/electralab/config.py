@@ -133,8 +133,8 @@ class ModelConfig:
     cnn_filters: int = 128
     """Filters per kernel width of the cnn head."""
     attention: Literal["auto", "sdpa", "eager"] = "auto"
-    """Attention kernel: auto (eager for bf16 on a CPU up to 256 tokens, where it is faster; else the model's
-    default), sdpa (PyTorch's fused kernel) or eager (plain matmuls)."""
+    """Attention kernel in training: auto (the model's default; bf16 eager attention on a CPU is faster but
+    trained worse here), sdpa (PyTorch's fused kernel) or eager (plain matmuls)."""
 
     def __post_init__(self) -> None:
         if self.dropout is not None and not 0.0 <= self.dropout < 1.0:

@@ -59,7 +59,8 @@ class Predictor:
         if precision == "bf16" and device.type == "cpu" and not cpu_has_bf16():
             raise ConfigError("precision=bf16: this CPU has no bf16 support; use fp32 or int8")
         # Short bf16 sequences on a CPU run faster with plain matmul attention (see attention_for).
-        set_attention(model, attention_for("auto", precision == "bf16" and device.type == "cpu", max_length))
+        bf16_on_cpu = precision == "bf16" and device.type == "cpu"
+        set_attention(model, attention_for("auto", bf16_on_cpu, max_length, training=False))
         self.model = model
         self._forward = torch.compile(model, dynamic=True) if compile else model
         self.tokenizer = tokenizer

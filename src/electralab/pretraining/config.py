@@ -35,8 +35,7 @@ class PretrainModelConfig:
     generator_fraction: float = 0.25
     """Hidden size of a fresh generator as a fraction of the discriminator's (same depth)."""
     attention: Literal["auto", "sdpa", "eager"] = "auto"
-    """Attention kernel of both models: auto (eager for bf16 on a CPU up to 256 tokens, where it is faster;
-    else the default), sdpa or eager."""
+    """Attention kernel of both models: auto (the models' default), sdpa or eager."""
 
     def __post_init__(self) -> None:
         if (self.discriminator is None) == (self.from_scratch is None):

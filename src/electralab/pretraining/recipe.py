@@ -108,7 +108,9 @@ def run_pretraining(
     check_trackers(config.train.report_to)
     set_seed(config.train.seed)
     pair = build_pair(config.model)
-    attention = attention_for(config.model.attention, bf16_on_cpu(config.train.precision), config.corpus.max_length)
+    attention = attention_for(
+        config.model.attention, bf16_on_cpu(config.train.precision), config.corpus.max_length, training=True
+    )
     for network in (pair.generator, getattr(pair.discriminator, "encoder", pair.discriminator)):
         set_attention(network, attention)
         if config.train.gradient_checkpointing:

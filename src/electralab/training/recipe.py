@@ -138,7 +138,9 @@ def run_training(
     tokenizer = load_tokenizer(config.model.name_or_path)
     data = task.prepare(config, tokenizer)
     encoder = load_encoder(config.model.name_or_path)
-    attention = attention_for(config.model.attention, bf16_on_cpu(config.train.precision), config.data.max_length)
+    attention = attention_for(
+        config.model.attention, bf16_on_cpu(config.train.precision), config.data.max_length, training=True
+    )
     set_attention(encoder, attention)
     processes = distributed_state()
     main_process = processes.is_main_process
