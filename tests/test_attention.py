@@ -6,16 +6,17 @@ import torch
 from transformers import AutoModel
 
 from electralab.models import ElectralabConfig, ElectralabForSequenceClassification
-from electralab.models.loading import attention_for, load_encoder, set_attention
+from electralab.models.loading import load_encoder, prediction_attention, set_attention
 
 
-def test_auto_picks_eager_only_to_predict_short_bf16_cpu_sequences():
-    assert attention_for("auto", bf16_on_cpu=True, max_length=128, training=False) == "eager"
-    assert attention_for("auto", bf16_on_cpu=True, max_length=512, training=False) is None
-    assert attention_for("auto", bf16_on_cpu=False, max_length=128, training=False) is None
-    assert attention_for("auto", bf16_on_cpu=True, max_length=128, training=True) is None
-    assert attention_for("sdpa", bf16_on_cpu=True, max_length=128, training=False) == "sdpa"
-    assert attention_for("eager", bf16_on_cpu=False, max_length=512, training=True) == "eager"
+def test_prediction_picks_eager_only_for_short_bf16_cpu_sequences(toy_encoder):
+    assert prediction_attention(bf16_on_cpu=True, max_length=128) == "eager"
+    assert prediction_attention(bf16_on_cpu=True, max_length=512) == "auto"
+    assert prediction_attention(bf16_on_cpu=False, max_length=128) == "auto"
+    encoder = AutoModel.from_pretrained(toy_encoder)
+    loaded = encoder.config._attn_implementation
+    set_attention(encoder, "auto")  # what training does with model.attention=auto: the model's default stays
+    assert encoder.config._attn_implementation == loaded
 
 
 def test_eager_and_sdpa_give_the_same_hidden_states(toy_encoder):

@@ -15,7 +15,7 @@ from transformers import AutoModelForSequenceClassification, PreTrainedModel, Pr
 from ..config import INFERENCE_PRECISIONS
 from ..data.windows import WindowSettings, aggregate_windows, tokenize_windows
 from ..errors import ConfigError, ModelLoadError
-from ..models.loading import attention_for, load_tokenizer, set_attention
+from ..models.loading import load_tokenizer, prediction_attention, set_attention
 from ..training.arguments import cpu_has_bf16
 
 
@@ -58,9 +58,7 @@ class Predictor:
                 )
         if precision == "bf16" and device.type == "cpu" and not cpu_has_bf16():
             raise ConfigError("precision=bf16: this CPU has no bf16 support; use fp32 or int8")
-        # Short bf16 sequences on a CPU run faster with plain matmul attention (see attention_for).
-        bf16_on_cpu = precision == "bf16" and device.type == "cpu"
-        set_attention(model, attention_for("auto", bf16_on_cpu, max_length, training=False))
+        set_attention(model, prediction_attention(precision == "bf16" and device.type == "cpu", max_length))
         self.model = model
         self._forward = torch.compile(model, dynamic=True) if compile else model
         self.tokenizer = tokenizer

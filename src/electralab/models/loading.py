@@ -8,9 +8,8 @@ from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTo
 
 from ..errors import ConfigError, ModelLoadError
 
-ATTENTION_IMPLEMENTATIONS = ("auto", "sdpa", "eager")
 EAGER_MAX_LENGTH = 256
-"""In prediction, auto picks eager attention for bf16 on a CPU up to this many tokens (see attention_for)."""
+"""Prediction uses eager attention for bf16 on a CPU up to this many tokens (see prediction_attention)."""
 
 
 def _looks_local(name: str) -> bool:
@@ -58,27 +57,25 @@ def load_encoder(name: str | None) -> PreTrainedModel:
     return encoder
 
 
-def attention_for(setting: str, bf16_on_cpu: bool, max_length: int, training: bool) -> str | None:
-    """The attention implementation to use, or None for the model's default.
+def prediction_attention(bf16_on_cpu: bool, max_length: int) -> str:
+    """The attention implementation for prediction: ``eager`` for short bf16 sequences on a CPU, else ``auto``.
 
-    ``auto``: in prediction, eager (plain matmul + softmax) for bf16 autocast on a CPU with sequences of at
-    most ``EAGER_MAX_LENGTH`` tokens, 1.7× faster there than PyTorch's fused kernel at the same agreement
-    with fp32; in training always the model's default: bf16 eager attention trains faster but worse
-    (NSMC test accuracy 0.774 vs 0.823 with the fused kernel, same run otherwise; BENCHMARKS.md).
+    Eager (plain matmul + softmax) is 1.7× faster than PyTorch's fused kernel for bf16 autocast on a CPU
+    with sequences of at most ``EAGER_MAX_LENGTH`` tokens, at the same agreement with fp32. Training keeps
+    ``model.attention=auto`` (the model's default): bf16 eager attention trains faster but worse (NSMC test
+    accuracy 0.774 vs 0.823 with the fused kernel, same run otherwise; BENCHMARKS.md).
     """
-    if setting == "auto":
-        return "eager" if not training and bf16_on_cpu and max_length <= EAGER_MAX_LENGTH else None
-    return setting
+    return "eager" if bf16_on_cpu and max_length <= EAGER_MAX_LENGTH else "auto"
 
 
-def set_attention(model: PreTrainedModel, implementation: str | None) -> None:
-    """Switch ``model`` to ``implementation`` (``sdpa``, ``eager``); None leaves it as loaded.
+def set_attention(model: PreTrainedModel, implementation: str) -> None:
+    """Switch ``model`` to ``implementation`` (``sdpa``, ``eager``); ``auto`` leaves it as loaded.
 
     Raises:
         ConfigError: If the model does not offer that implementation.
     """
     encoder = model.base_model  # the encoder inside a classifier (ours or Hugging Face's); the model itself if bare
-    if implementation is None or encoder.config._attn_implementation == implementation:
+    if implementation == "auto" or encoder.config._attn_implementation == implementation:
         return
     try:
         encoder.set_attn_implementation(implementation)

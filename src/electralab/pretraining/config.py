@@ -124,7 +124,7 @@ class PretrainTrainConfig:
     seed: int = 42
     """Seed for initialisation, masking and sampling."""
     gradient_checkpointing: bool = False
-    """Recompute both models' layer activations in the backward pass: less memory, about a third more compute."""
+    """Recompute both models' layer activations in the backward pass: less memory for more compute."""
     precision: Literal["fp32", "bf16", "fp16", "auto"] = "fp32"
     """Mixed precision: bf16/fp16 where the hardware has it; auto picks bf16 on CUDA with bf16 support."""
     save_steps: int = 1000

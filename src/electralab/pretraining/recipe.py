@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.panel import Panel
 from transformers import TrainerCallback, TrainingArguments, set_seed
 
-from ..models.loading import attention_for, set_attention
-from ..training.arguments import bf16_on_cpu, check_trackers, precision_flags, use_cpu
+from ..models.loading import set_attention
+from ..training.arguments import check_trackers, precision_flags, use_cpu
 from ..training.rundir import CHECKPOINTS, last_complete_checkpoint, new_run_dir, write_json
 from .callbacks import METRICS_NAME, ReplacedTokenViewCallback, truncate_jsonl
 from .config import PretrainConfig, PretrainTrainConfig, load_pretrain_config, save_pretrain_config
@@ -108,11 +108,8 @@ def run_pretraining(
     check_trackers(config.train.report_to)
     set_seed(config.train.seed)
     pair = build_pair(config.model)
-    attention = attention_for(
-        config.model.attention, bf16_on_cpu(config.train.precision), config.corpus.max_length, training=True
-    )
     for network in (pair.generator, getattr(pair.discriminator, "encoder", pair.discriminator)):
-        set_attention(network, attention)
+        set_attention(network, config.model.attention)
         if config.train.gradient_checkpointing:
             network.activation_checkpointing_enable()
     dataset = pretraining_dataset(config.corpus, pair.tokenizer)

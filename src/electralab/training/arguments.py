@@ -43,11 +43,6 @@ def precision_flags(precision: str) -> tuple[bool, bool]:
     return precision == "bf16", precision == "fp16"
 
 
-def bf16_on_cpu(precision: str) -> bool:
-    """Whether ``precision`` means bf16 autocast on a CPU (no CUDA device)."""
-    return precision_flags(precision)[0] and not torch.cuda.is_available()
-
-
 def several_processes() -> bool:
     """Whether this process is one of several started by torchrun / accelerate launch."""
     return int(os.environ.get("WORLD_SIZE", "1")) > 1

@@ -19,10 +19,10 @@ from transformers import EarlyStoppingCallback, EvalPrediction, TrainerCallback,
 from ..config import RunConfig
 from ..data.windows import aggregate_windows, first_per_document
 from ..errors import ConfigError
-from ..models.loading import attention_for, load_encoder, load_tokenizer, set_attention
+from ..models.loading import load_encoder, load_tokenizer, set_attention
 from ..reports.html import write_report
 from ..tasks import get_task
-from .arguments import bf16_on_cpu, check_trackers, training_arguments, use_cpu
+from .arguments import check_trackers, training_arguments, use_cpu
 from .callbacks import FreezeEncoderCallback
 from .params import apply_freezing
 from .rundir import (
@@ -138,10 +138,7 @@ def run_training(
     tokenizer = load_tokenizer(config.model.name_or_path)
     data = task.prepare(config, tokenizer)
     encoder = load_encoder(config.model.name_or_path)
-    attention = attention_for(
-        config.model.attention, bf16_on_cpu(config.train.precision), config.data.max_length, training=True
-    )
-    set_attention(encoder, attention)
+    set_attention(encoder, config.model.attention)
     processes = distributed_state()
     main_process = processes.is_main_process
     console.quiet = not main_process
