@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +23,14 @@ def offline_model(name: str) -> str:
         text=True,
     )
     return out.stdout.strip().splitlines()[-1]
+
+
+def fresh_dir(path: str | Path) -> Path:
+    """``path`` as a new, empty folder (whatever an earlier run left there is removed)."""
+    path = Path(path)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
 
 
 def save_result(name: str, result: dict) -> Path:

@@ -9,10 +9,9 @@ Usage: python benchmarks/dapt_imdb.py [--steps 600] [--precision bf16]
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
-from common import ROOT, SHARED, diagnostics_curve, fine_tune, offline_model, save_result
+from common import ROOT, SHARED, diagnostics_curve, fine_tune, fresh_dir, offline_model, save_result
 
 from electralab.data.readers import read_split
 from electralab.pretraining.config import build_pretrain_config
@@ -87,9 +86,7 @@ def main() -> None:
     parser.add_argument("--finetune-lr", type=float, default=5e-5)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "dapt_imdb"))
     args = parser.parse_args()
-    out = Path(args.out)
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    out = fresh_dir(args.out)
     minilm = offline_model("minilm")
 
     result = adapt(minilm, write_corpus(out), out, args)

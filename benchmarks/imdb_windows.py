@@ -12,11 +12,10 @@ Usage: python benchmarks/imdb_windows.py [--lengths 512 128] [--train-rows 2000]
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, SHARED, fine_tune, offline_model, save_result
+from common import ROOT, SHARED, fine_tune, fresh_dir, offline_model, save_result
 
 from electralab.data.readers import read_split
 from electralab.data.windows import AGGREGATIONS, WindowSettings
@@ -78,9 +77,7 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=5e-5)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "imdb_windows"))
     args = parser.parse_args()
-    out = Path(args.out)
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    out = fresh_dir(args.out)
     model = offline_model("minilm")
     texts, labels, _ = test_reviews(args.test_rows)
     results = []

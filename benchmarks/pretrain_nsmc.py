@@ -17,7 +17,7 @@ import shutil
 import time
 from pathlib import Path
 
-from common import ROOT, SHARED, diagnostics_curve, fine_tune, save_result
+from common import ROOT, SHARED, diagnostics_curve, fine_tune, fresh_dir, save_result
 from transformers import AutoTokenizer, ElectraConfig, ElectraModel, set_seed
 
 from electralab.data.readers import read_split
@@ -112,9 +112,7 @@ def main() -> None:
     parser.add_argument("--result", default="pretrain_nsmc", help="name of the results/<name>.json file")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "pretrain_nsmc"))
     args = parser.parse_args()
-    out = Path(args.out)
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    out = fresh_dir(args.out)
 
     corpus = write_corpus(out)
     started = time.perf_counter()

@@ -22,7 +22,6 @@ Usage: python benchmarks/throughput.py [--model small|me5-small] [--data nsmc|im
 from __future__ import annotations
 
 import argparse
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import torch
-from common import ROOT, SHARED, offline_model, save_result
+from common import ROOT, SHARED, fresh_dir, offline_model, save_result
 from transformers import (
     AutoConfig,
     AutoModelForSequenceClassification,
@@ -335,9 +334,7 @@ def main() -> None:
         rows = with_ratios(inference_cases(Path(args.inference_only), texts, data["max_length"]))
         save_result(f"inference_{args.data}", {"model": args.inference_only, "data": args.data, "inference": rows})
         return
-    out = Path(args.out) / f"{args.model}-{args.data}"
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    out = fresh_dir(Path(args.out) / f"{args.model}-{args.data}")
     model = build_small_model(out, data, args.vocab_size) if args.model == "small" else offline_model(args.model)
     peaks = {"fp32_gflops": gemm_peak(torch.float32), "bf16_gflops": gemm_peak(torch.bfloat16)}
     print(peaks, flush=True)
