@@ -62,13 +62,12 @@ def pretrain(corpus: Path, vocab: Path, arch: Path, out: Path, steps: int, args:
     return run_pretraining(config, run_name="nsmc-scratch")
 
 
-def random_init(discriminator: Path, out: Path) -> Path:
-    """The same architecture and tokenizer with freshly initialised weights."""
+def random_init(pretrained: Path, folder: Path) -> Path:
+    """The same architecture and tokenizer as ``pretrained`` with freshly initialised weights, in ``folder``."""
     set_seed(SEED)
-    model = ElectraModel(ElectraConfig.from_pretrained(discriminator))
-    folder = out / "random-init"
+    model = ElectraModel(ElectraConfig.from_pretrained(pretrained))
     model.save_pretrained(folder)
-    AutoTokenizer.from_pretrained(discriminator).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(pretrained).save_pretrained(folder)
     return folder
 
 
@@ -109,6 +108,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--finetune-lr", type=float, default=2e-4)
     parser.add_argument("--no-random", action="store_true", help="skip the random-init fine-tune (exploration)")
+    parser.add_argument(
+        "--also-generator", action="store_true", help="also fine-tune the generator's encoder and its random-init twin"
+    )
     parser.add_argument("--result", default="pretrain_nsmc", help="name of the results/<name>.json file")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "pretrain_nsmc"))
     args = parser.parse_args()
@@ -139,7 +141,12 @@ def main() -> None:
     curve = diagnostics_curve(result.run_dir)
     rows = [fine_tune_nsmc(result.discriminator_dir, "pretrained", out, args)]
     if not args.no_random:
-        rows.append(fine_tune_nsmc(random_init(result.discriminator_dir, out), "random", out, args))
+        rows.append(fine_tune_nsmc(random_init(result.discriminator_dir, out / "random-init"), "random", out, args))
+    generator_rows = []
+    if args.also_generator:  # does masked-LM pretraining alone transfer at this budget?
+        generator_rows.append(fine_tune_nsmc(result.generator_dir, "generator-pretrained", out, args))
+        folder = random_init(result.generator_dir, out / "random-init-generator")
+        generator_rows.append(fine_tune_nsmc(folder, "generator-random", out, args))
     save_result(
         args.result,
         {
@@ -160,11 +167,12 @@ def main() -> None:
                 "epochs": args.epochs,
                 "learning_rate": args.finetune_lr,
                 "rows": rows,
+                "generator_rows": generator_rows,
             },
             "win_points": round(100 * (rows[0]["test_accuracy"] - rows[-1]["test_accuracy"]), 2),
         },
     )
-    for row in rows:
+    for row in rows + generator_rows:
         print(row, flush=True)
 
 
