@@ -13,9 +13,9 @@ from pathlib import Path
 
 from common import ROOT, SHARED, diagnostics_curve, fine_tune, fresh_dir, offline_model, save_result
 
+from electralab.config import build_pretrain_config
 from electralab.data.readers import read_split
-from electralab.pretraining.config import build_pretrain_config
-from electralab.pretraining.recipe import run_pretraining
+from electralab.training.recipe import run_pretraining
 
 IMDB = SHARED / "data" / "imdb"
 SEED = 42

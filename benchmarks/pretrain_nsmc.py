@@ -20,9 +20,9 @@ from pathlib import Path
 from common import ROOT, SHARED, diagnostics_curve, fine_tune, fresh_dir, save_result
 from transformers import AutoTokenizer, ElectraConfig, ElectraModel, set_seed
 
+from electralab.config import build_pretrain_config
 from electralab.data.readers import read_split
-from electralab.pretraining.config import build_pretrain_config
-from electralab.pretraining.recipe import run_pretraining
+from electralab.training.recipe import run_pretraining
 from electralab.vocab.build import build_vocab
 
 NSMC = SHARED / "data" / "nsmc"

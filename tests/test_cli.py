@@ -110,7 +110,7 @@ def test_predict_stdin_to_stdout_and_file_to_file(nsmc_run, tmp_path, capsys, mo
 
 @pytest.mark.parametrize("precision", ["bf16", "int8"])
 def test_evaluate_in_lower_precision_stays_close(nsmc_run, tmp_path, capsys, precision):
-    from electralab.training.arguments import cpu_has_bf16
+    from electralab.engine.device import cpu_has_bf16
 
     if precision == "bf16" and not cpu_has_bf16():
         pytest.skip("this CPU has no bf16 support")

@@ -15,7 +15,7 @@ from electralab.models.loading import load_encoder
 TEXTS = ["w1 good w3", "bad w2 w9 w10 w11", "superb"]
 RELOAD = """
 import json, sys, torch
-import electralab  # registers the Auto classes
+import electralab.models  # noqa: F401  (registers the Auto classes)
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 folder = sys.argv[1]
 model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
@@ -63,9 +63,9 @@ def test_predictor_precisions_and_compile_agree_with_fp32(toy_encoder):
     import pytest
     from conftest import toy_rows
 
+    from electralab.engine.device import cpu_has_bf16
     from electralab.errors import ConfigError
     from electralab.inference.predictor import Predictor
-    from electralab.training.arguments import cpu_has_bf16
 
     torch.manual_seed(0)
     encoder = load_encoder(str(toy_encoder))

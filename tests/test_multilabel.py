@@ -14,9 +14,9 @@ import torch
 from conftest import FILLER
 
 from electralab.cli import main
-from electralab.training.losses import build_loss, resolve_loss_name
-from electralab.training.multilabel_metrics import full_report, is_prior_collapse
-from electralab.training.thresholds import tune_thresholds
+from electralab.metrics.multilabel import full_report, is_prior_collapse
+from electralab.metrics.thresholds import tune_thresholds
+from electralab.models.losses import build_loss, resolve_loss_name
 
 KEYWORDS = {"sports": "good", "politics": "bad", "science": "great"}
 

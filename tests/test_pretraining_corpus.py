@@ -10,9 +10,10 @@ import torch
 from conftest import FILLER, SPECIALS, write_encoder
 from transformers import AutoTokenizer
 
+from electralab.config import CorpusConfig
+from electralab.data.corpus import load_documents
 from electralab.errors import DataError
-from electralab.pretraining.config import CorpusConfig
-from electralab.pretraining.corpus import load_documents, pack_sequences, pretraining_dataset
+from electralab.pretraining.corpus import pack_sequences, pretraining_dataset
 
 torch.set_num_threads(1)
 CLS, SEP = 2, 3

@@ -7,8 +7,8 @@ import torch
 from conftest import FILLER, SPECIALS, write_encoder
 from transformers import BertConfig, BertModel, ElectraConfig, ElectraForMaskedLM, ElectraForPreTraining
 
+from electralab.config import ObjectiveConfig, PretrainModelConfig
 from electralab.errors import ModelLoadError
-from electralab.pretraining.config import ObjectiveConfig, PretrainModelConfig
 from electralab.pretraining.masking import mask_tokens, maskable_positions, sample_tokens
 from electralab.pretraining.model import ElectraPretrainingModel
 from electralab.pretraining.pair import SIZES, EncoderDiscriminator, build_pair, generator_config, tie_embeddings

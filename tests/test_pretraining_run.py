@@ -23,10 +23,8 @@ from transformers import (
 )
 
 from electralab.cli import main
-from electralab.config import build_config
-from electralab.pretraining.config import build_pretrain_config
-from electralab.pretraining.recipe import run_pretraining
-from electralab.training.recipe import run_training
+from electralab.config import build_config, build_pretrain_config
+from electralab.training.recipe import run_pretraining, run_training
 
 torch.set_num_threads(1)
 FAST = ["train.report_to=[]", "train.progress_bar=false", "corpus.max_length=32", "train.batch_size=8"]

@@ -10,8 +10,8 @@ from transformers import TrainerCallback
 
 from electralab.cli import main
 from electralab.config import build_config
+from electralab.engine.rundir import last_complete_checkpoint
 from electralab.training.recipe import run_training
-from electralab.training.rundir import last_complete_checkpoint
 
 
 class _Kill(TrainerCallback):

@@ -9,12 +9,12 @@ import pytest
 import torch
 
 from electralab.config import TrainConfig
+from electralab.engine.params import apply_freezing, optimizer_groups
+from electralab.metrics.classification import full_report, is_collapsed
 from electralab.models import ElectralabConfig, ElectralabForSequenceClassification
 from electralab.models.loading import load_encoder
+from electralab.models.losses import build_loss
 from electralab.tasks.classification import class_weights
-from electralab.training.losses import build_loss
-from electralab.training.metrics import full_report, is_collapsed
-from electralab.training.params import apply_freezing, optimizer_groups
 
 
 def test_cross_entropy_with_weights_and_smoothing_by_hand():
@@ -64,8 +64,7 @@ def _model(toy_encoder, head="cls"):
 
 def test_weight_decay_by_rank_and_layerwise_lr(toy_encoder):
     model = _model(toy_encoder)
-    train = TrainConfig(learning_rate=1e-3, layer_lr_decay=0.5, weight_decay=0.1, head_learning_rate=5e-3)
-    groups = optimizer_groups(model, train)
+    groups = optimizer_groups(model, 1e-3, 0.1, head_learning_rate=5e-3, layer_lr_decay=0.5)
     by_param = {id(p): g for g in groups for p in g["params"]}
     named = dict(model.named_parameters())
     assert len(by_param) == len(named)
@@ -89,7 +88,7 @@ def test_freezing_word_embeddings_and_lowest_layers(toy_encoder):
     assert all(not p.requires_grad for n, p in named.items() if ".layer.0." in n)
     assert all(p.requires_grad for n, p in named.items() if ".layer.1." in n or n.startswith("head."))
     assert len(frozen) == 1 + sum(1 for n in named if ".layer.0." in n)
-    trainable = {id(p) for g in optimizer_groups(model, TrainConfig()) for p in g["params"]}
+    trainable = {id(p) for g in optimizer_groups(model, 5e-5, 0.01) for p in g["params"]}
     assert id(named["encoder.embeddings.word_embeddings.weight"]) not in trainable
 
 
@@ -227,7 +226,7 @@ def test_bf16_autocast_on_cpu_learns_and_saves_fp32(toy_encoder, toy_data, tmp_p
 
 
 def test_length_buckets_cover_every_example_once_with_little_padding():
-    from electralab.training.sampling import LengthBucketSampler
+    from electralab.engine.sampling import LengthBucketSampler
 
     lengths = np.random.default_rng(0).integers(5, 128, size=1000)
     sampler = LengthBucketSampler(lengths.tolist(), batch_size=32, seed=7)
@@ -245,7 +244,7 @@ def test_length_buckets_cover_every_example_once_with_little_padding():
 def test_adamw_is_fused_when_the_trainer_asks_for_it(tmp_path):
     from transformers import TrainingArguments
 
-    from electralab.training.trainer import build_adamw
+    from electralab.engine.trainer import build_adamw
 
     layer = torch.nn.Linear(4, 3)
     groups = [{"params": [layer.weight], "weight_decay": 0.01}, {"params": [layer.bias], "weight_decay": 0.0}]
@@ -266,9 +265,12 @@ def test_adamw_is_fused_when_the_trainer_asks_for_it(tmp_path):
 
 
 def test_gradient_checkpointing_recomputes_layers_and_keeps_gradients(toy_encoder, tmp_path):
-    from electralab.training.arguments import training_arguments
+    from electralab.config import RunConfig
+    from electralab.engine.arguments import build_training_arguments
+    from electralab.tasks.sequence import recipe_arguments
 
-    assert training_arguments(TrainConfig(gradient_checkpointing=True), tmp_path).activation_checkpointing
+    config = RunConfig(train=TrainConfig(gradient_checkpointing=True))
+    assert build_training_arguments(config.train, tmp_path, **recipe_arguments(config)).activation_checkpointing
     input_ids = torch.randint(5, 40, (4, 10))
     labels = torch.tensor([0, 1, 1, 0])
 

@@ -1,32 +1,36 @@
-"""Command line: ``electralab train | evaluate | predict | pretrain | vocab``. Parsing only; the work is in recipes."""
+"""Command line: ``electralab train | evaluate | predict | pretrain | vocab``.
+
+Parsing and printing only: every command is one call of the public API (:mod:`electralab.api`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import config as config_module
+from rich.console import Console
+from rich.table import Table
+
+from . import api
 from .errors import ElectralabError
 
 _OVERRIDE = re.compile(r"^[A-Za-z_]+(\.[A-Za-z_]+)+=")
 _PRECISION_HELP = "fp32; bf16 (autocast; CPUs with bf16 support, CUDA); int8 (dynamic quantisation, CPU)"
 _COMPILE_HELP = "run the model through torch.compile: faster on many texts, after seconds of compiling"
 _OVERRIDES_HELP = "dotted key=value overrides, applied last, e.g. train.epochs=2 model.dropout=0.2"
+_HEADLINE = ("accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_samples", "exact_match", "hamming_loss", "loss")
+_console = Console(stderr=True)
 
 
-def _config_keys_help() -> str:
+def _keys_help(kind: str) -> str:
     lines = ["config keys (YAML sections, or dotted key=value overrides):"]
-    for section, cls in (
-        ("data", config_module.DataConfig),
-        ("model", config_module.ModelConfig),
-        ("train", config_module.TrainConfig),
-    ):
-        for key, doc in config_module.field_help(cls).items():
-            lines.append(f"  {section}.{key}: {doc}")
-    lines.append(f"presets: {', '.join(config_module.preset_names())}")
+    lines += [f"  {key}: {doc}" for key, doc in api.config_keys(kind).items()]
+    if kind == "train":
+        lines.append(f"presets: {', '.join(api.preset_names())}")
     return "\n".join(lines)
 
 
@@ -42,10 +46,10 @@ def _build_parser() -> argparse.ArgumentParser:
         help="fine-tune a model",
         description="Fine-tune an encoder with a head; writes model/, metrics.json and report.html "
         "into a new timestamped folder under --output-dir.",
-        epilog=_config_keys_help(),
+        epilog=_keys_help("train"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train.add_argument("--preset", help="a shipped preset: " + ", ".join(config_module.preset_names()))
+    train.add_argument("--preset", help="a shipped preset: " + ", ".join(api.preset_names()))
     train.add_argument("--config", help="a YAML config file (same keys as below); applied after --preset")
     train.add_argument("--data-dir", help="folder holding the preset's data files (data.data_dir)")
     train.add_argument("--model", help="hub id or local folder of the encoder (model.name_or_path)")
@@ -63,7 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", help="write the metrics as JSON here too")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument(
-        "--precision", default="fp32", choices=config_module.INFERENCE_PRECISIONS, help=_PRECISION_HELP
+        "--precision", default="fp32", choices=api.INFERENCE_PRECISIONS, help=_PRECISION_HELP
     )
     evaluate.add_argument("--compile", action="store_true", help=_COMPILE_HELP)
 
@@ -74,27 +78,12 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--text-column", default="text", help="text column for .csv/.tsv/.jsonl input")
     predict.add_argument("--batch-size", type=int, default=64)
     predict.add_argument(
-        "--precision", default="fp32", choices=config_module.INFERENCE_PRECISIONS, help=_PRECISION_HELP
+        "--precision", default="fp32", choices=api.INFERENCE_PRECISIONS, help=_PRECISION_HELP
     )
     predict.add_argument("--compile", action="store_true", help=_COMPILE_HELP)
     _add_pretrain_parser(commands)
     _add_vocab_parser(commands)
     return parser
-
-
-def _pretrain_keys_help() -> str:
-    from .pretraining import config as pretrain_config
-
-    lines = ["config keys (YAML sections, or dotted key=value overrides):"]
-    for section, cls in (
-        ("model", pretrain_config.PretrainModelConfig),
-        ("corpus", pretrain_config.CorpusConfig),
-        ("objective", pretrain_config.ObjectiveConfig),
-        ("train", pretrain_config.PretrainTrainConfig),
-    ):
-        for key, doc in config_module.field_help(cls).items():
-            lines.append(f"  {section}.{key}: {doc}")
-    return "\n".join(lines)
 
 
 def _add_pretrain_parser(commands: argparse._SubParsersAction) -> None:
@@ -103,7 +92,7 @@ def _add_pretrain_parser(commands: argparse._SubParsersAction) -> None:
         help="further-train an ELECTRA generator + discriminator on a corpus (or from scratch)",
         description="Replaced-token-detection pretraining; writes discriminator/, generator/, pretrain_report.html "
         "and metrics.jsonl into a new timestamped folder under --output-dir.",
-        epilog=_pretrain_keys_help(),
+        epilog=_keys_help("pretrain"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     pretrain.add_argument("--discriminator", help="hub id or folder: an ELECTRA discriminator or any encoder")
@@ -136,41 +125,46 @@ def _add_vocab_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
-    from .training.recipe import run_training
-
     if args.resume:
-        run_training(None, resume_dir=Path(args.resume))  # type: ignore[arg-type]
+        api.resume(args.resume)
         return
-    sections = {
-        "data": {"data_dir": args.data_dir} if args.data_dir else {},
-        "model": {k: v for k, v in (("name_or_path", args.model), ("head", args.head)) if v},
-    }
-    if args.output_dir:
-        sections["output_dir"] = args.output_dir
-    config = config_module.build_config(args.preset, args.config, args.overrides, **sections)
-    run_training(config, run_name=args.preset or Path(args.config or "run").stem)
+    config = api.load_config(
+        args.preset,
+        args.config,
+        model=args.model,
+        data_dir=args.data_dir,
+        head=args.head,
+        output_dir=args.output_dir,
+        overrides=args.overrides,
+    )
+    api.fit(config, run_name=args.preset or Path(args.config or "run").stem)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    from .inference.evaluate import evaluate_file
-
-    evaluate_file(
+    metrics = api.evaluate(
         args.model,
         args.data,
         fmt=args.format,
         text_column=args.text_column,
         label_column=args.label_column,
-        output=args.output,
         batch_size=args.batch_size,
         precision=args.precision,
         compile=args.compile,
+        output=args.output,
     )
+    keys = [key for key in _HEADLINE if key in metrics]
+    table = Table(title=f"{args.data} ({metrics['rows']} rows)")
+    for key in keys:
+        table.add_column(key, justify="right")
+    table.add_row(*(f"{metrics[key]:.4f}" for key in keys))
+    _console.print(table)
+    if metrics.get("collapsed"):
+        _console.print(f"[bold red]{Path(args.data).name}: the model's predictions collapsed[/bold red]")
+    print(json.dumps({key: metrics[key] for key in [*keys, "rows"]}, ensure_ascii=False))
 
 
 def _predict(args: argparse.Namespace) -> None:
-    from .inference.evaluate import predict_file
-
-    predict_file(
+    api.predict_file(
         args.model,
         args.input,
         args.output,
@@ -182,35 +176,28 @@ def _predict(args: argparse.Namespace) -> None:
 
 
 def _pretrain(args: argparse.Namespace) -> None:
-    from .pretraining.config import build_pretrain_config
-    from .pretraining.recipe import run_pretraining
-
     if args.resume:
-        run_pretraining(None, resume_dir=Path(args.resume))  # type: ignore[arg-type]
+        api.resume(args.resume)
         return
-    flags = (
-        ("discriminator", args.discriminator),
-        ("generator", args.generator),
-        ("from_scratch", args.from_scratch),
-        ("vocab", args.vocab),
-    )
-    sections: dict = {"model": {key: value for key, value in flags if value}}
     # `--corpus a.txt train.max_steps=10`: nargs="+" also swallows the overrides that follow it.
     corpus = [path for path in args.corpus or [] if not _OVERRIDE.match(path)]
     overrides = [path for path in args.corpus or [] if _OVERRIDE.match(path)] + list(args.overrides)
-    if corpus:
-        sections["corpus"] = {"paths": corpus}
-    if args.output_dir:
-        sections["output_dir"] = args.output_dir
-    config = build_pretrain_config(args.config, overrides, **sections)
-    run_pretraining(config, run_name="pretrain-scratch" if args.from_scratch else "pretrain")
+    config = api.load_pretrain_config(
+        args.config,
+        discriminator=args.discriminator,
+        generator=args.generator,
+        from_scratch=args.from_scratch,
+        vocab=args.vocab,
+        corpus=corpus,
+        output_dir=args.output_dir,
+        overrides=overrides,
+    )
+    api.pretrain(config)
 
 
 def _vocab(args: argparse.Namespace) -> None:
     if args.vocab_command == "build":
-        from .vocab.build import build_vocab
-
-        result = build_vocab(
+        result = api.build_vocab(
             args.corpus,
             args.output,
             size=args.size,
@@ -222,9 +209,13 @@ def _vocab(args: argparse.Namespace) -> None:
         )
         print(result.describe())
         return
-    from .vocab.extend import extend_vocab, print_extensions, read_words
-
-    print_extensions(extend_vocab(args.model, read_words(args.words), args.output))
+    extensions = api.extend_vocab(args.model, Path(args.words), args.output)
+    table = Table(title=f"{len(extensions)} domain words written into [unused] slots")
+    for name in ("word", "slot", "id", "before", "after"):
+        table.add_column(name)
+    for ext in extensions:
+        table.add_row(ext.word, ext.slot, str(ext.token_id), " ".join(ext.before), " ".join(ext.after))
+    _console.print(table)
     print(f"extended tokenizer: {args.output}")
 
 

@@ -10,38 +10,12 @@ label wins if any window is sure of it) or ``first`` (the first window only, i.e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from transformers import PreTrainedTokenizerBase
 
+from ..config.windows import AGGREGATIONS, WindowSettings
 from ..errors import ConfigError
-
-AGGREGATIONS = ("mean", "max", "first")
-
-
-@dataclass(frozen=True)
-class WindowSettings:
-    """How long documents are cut and put back together."""
-
-    stride: int = 128
-    """Tokens shared by consecutive windows."""
-    aggregation: str = "mean"
-    """mean, max or first (see the module docstring)."""
-    max_windows: int | None = None
-    """Keep at most this many windows per document (the first ones); None keeps all."""
-
-    def __post_init__(self) -> None:
-        if self.aggregation not in AGGREGATIONS:
-            raise ConfigError(f"window aggregation {self.aggregation!r}: expected one of {', '.join(AGGREGATIONS)}")
-
-    @classmethod
-    def from_model_config(cls, config: Any) -> WindowSettings | None:
-        """The settings a model was trained with (``long_documents: windows`` in its config), else None."""
-        if getattr(config, "long_documents", "truncate") != "windows":
-            return None
-        return cls(config.window_stride, config.window_aggregation, config.max_windows)
 
 
 def tokenize_windows(
@@ -126,3 +100,6 @@ def aggregate_windows(logits: np.ndarray, doc_ids: Sequence[int], documents: int
 def first_per_document(values: np.ndarray, doc_ids: Sequence[int]) -> np.ndarray:
     """The value of each document's first window (its label: every window of a document carries the same)."""
     return values[np.unique(np.asarray(doc_ids), return_index=True)[1]]
+
+
+__all__ = ["AGGREGATIONS", "WindowSettings", "aggregate_windows", "first_per_document", "tokenize_windows"]

@@ -1,29 +1,36 @@
-"""Batched prediction: length-sorted batches with dynamic padding, results in input order."""
+"""Batched prediction for a saved model: length-sorted batches, dynamic padding, results in input order.
+
+The predictor runs the model; the model's task (:func:`electralab.tasks.task_for_model`) says how its
+outputs become predictions and how they are scored.
+"""
 
 from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
+import transformers
+from transformers import AutoConfig, PreTrainedModel, PreTrainedTokenizerBase
 
-from ..config import INFERENCE_PRECISIONS
-from ..data.windows import WindowSettings, aggregate_windows, tokenize_windows
+from .. import models  # noqa: F401  (registers electralab's models with the Auto classes)
+from ..config import INFERENCE_PRECISIONS, WindowSettings
+from ..engine.device import cpu_has_bf16
 from ..errors import ConfigError, ModelLoadError
 from ..models.loading import load_tokenizer, prediction_attention, set_attention
-from ..training.arguments import cpu_has_bf16
+from ..tasks import task_for_model
+from ..tasks.scoring import text_logits
 
 
 class Predictor:
-    """Wraps a classifier and its tokenizer for fast batched inference.
+    """Wraps a trained model and its tokenizer for fast batched inference.
 
     Args:
-        model: A sequence-classification model.
+        model: A model trained by electralab (or any sequence-classification model).
         tokenizer: Its tokenizer.
         max_length: Truncation length in tokens.
         precision: ``fp32``; ``bf16`` (autocast, on CPUs with bf16 support or CUDA; on a CPU with sequences of
@@ -65,7 +72,10 @@ class Predictor:
         self.max_length = max_length
         self.precision = precision
         self.windows = windows or WindowSettings.from_model_config(model.config)
+        self.task = task_for_model(model.config)
         self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self.folder: Path | None = None
+        """The model folder this predictor was loaded from (its run config names the data format)."""
 
     @classmethod
     def from_folder(
@@ -77,53 +87,28 @@ class Predictor:
             raise ModelLoadError(
                 f"{folder} is not a model folder (no config.json); pass the run's model/ folder, e.g. runs/x/model"
             )
-        model = AutoModelForSequenceClassification.from_pretrained(folder)
+        auto_class = getattr(transformers, task_for_model(AutoConfig.from_pretrained(folder)).auto_model_class_name)
+        model = auto_class.from_pretrained(folder)
         tokenizer = load_tokenizer(str(folder))
         if max_length is None:
             max_length = min(int(getattr(model.config, "max_seq_length", 512)), tokenizer.model_max_length)
-        return cls(model, tokenizer, max_length, precision, compile=compile)
+        predictor = cls(model, tokenizer, max_length, precision, compile=compile)
+        predictor.folder = folder
+        return predictor
 
     def logits(self, texts: Sequence[str], text_pairs: Sequence[str] | None = None, batch_size: int = 64) -> np.ndarray:
         """Logits (N, num_labels) in the order of ``texts``; batches are formed by sorted length."""
-        if self.windows is None:
-            encoded = self.tokenizer(
-                list(texts),
-                list(text_pairs) if text_pairs is not None else None,
-                truncation=True,
-                max_length=self.max_length,
-            )
-            return self._batched_logits(encoded, batch_size)
-        if text_pairs is not None:
-            raise ConfigError("this model cuts long texts into windows, which works on single texts, not pairs")
-        encoded, doc_ids = tokenize_windows(self.tokenizer, texts, self.max_length, self.windows)
-        logits = self._batched_logits(encoded, batch_size)
-        return aggregate_windows(logits, doc_ids, len(texts), self.windows.aggregation)
-
-    @torch.inference_mode()
-    def _batched_logits(self, encoded: Mapping[str, list], batch_size: int) -> np.ndarray:
-        """Logits of every encoded row, run in batches of similar length, padded per batch."""
-        order = np.argsort([len(ids) for ids in encoded["input_ids"]], kind="stable")
-        device = next(self.model.parameters()).device
-        out = np.zeros((len(order), self.model.config.num_labels), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            index = order[start : start + batch_size]
-            features = [{key: encoded[key][i] for key in encoded} for i in index]
-            batch = self.tokenizer.pad(features, return_tensors="pt")
-            batch = {k: v.to(device) for k, v in batch.items()}
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-                logits = self._forward(**batch).logits
-            out[index] = logits.float().cpu().numpy()
-        return out
-
-    @property
-    def multi_label(self) -> bool:
-        """Whether the model gives each label its own sigmoid (multi-label) instead of a softmax."""
-        return self.model.config.problem_type == "multi_label_classification"
-
-    def thresholds(self) -> np.ndarray:
-        """Per-label decision thresholds of a multi-label model (tuned on dev, else the global one)."""
-        config = self.model.config
-        return np.asarray(config.label_thresholds or [config.threshold] * config.num_labels, dtype=np.float64)
+        return text_logits(
+            self.model,
+            self.tokenizer,
+            texts,
+            text_pairs,
+            self.max_length,
+            self.windows,
+            batch_size,
+            bf16=self.precision == "bf16",
+            forward=self._forward,
+        )
 
     def predict(
         self, texts: Sequence[str], text_pairs: Sequence[str] | None = None, batch_size: int = 64
@@ -133,30 +118,9 @@ class Predictor:
         Single-label: the predicted ``label`` and its ``score``. Multi-label: the predicted ``labels``, by
         the per-label thresholds saved in the model (tuned on dev), else the global threshold.
         """
-        logits = torch.from_numpy(self.logits(texts, text_pairs, batch_size))
-        if self.multi_label:
-            return self._predict_multi_label(texts, torch.sigmoid(logits.double()).numpy())
-        probabilities = torch.softmax(logits, dim=-1)
-        results = []
-        for text, row in zip(texts, probabilities.numpy(), strict=True):
-            best = int(row.argmax())
-            results.append(
-                {
-                    "text": text,
-                    "label": self.label_names[best],
-                    "score": round(float(row[best]), 6),
-                    "probabilities": {n: round(float(p), 6) for n, p in zip(self.label_names, row, strict=True)},
-                }
-            )
-        return results
+        return self.task.present(self.model.config, texts, self.logits(texts, text_pairs, batch_size))
 
-    def _predict_multi_label(self, texts: Sequence[str], probabilities: np.ndarray) -> list[dict[str, Any]]:
-        chosen = probabilities >= self.thresholds()[None, :]
-        return [
-            {
-                "text": text,
-                "labels": [n for n, c in zip(self.label_names, flags, strict=True) if c],
-                "probabilities": {n: round(float(p), 6) for n, p in zip(self.label_names, row, strict=True)},
-            }
-            for text, row, flags in zip(texts, probabilities, chosen, strict=True)
-        ]
+    def score(self, dataset: Any, batch_size: int = 64, source: str = "data") -> dict[str, Any]:
+        """Full metrics on a labelled ``datasets.Dataset`` (``text`` [, ``text_pair``] and the task's labels)."""
+        pairs = dataset["text_pair"][:] if "text_pair" in dataset.column_names else None
+        return self.task.score(self.model.config, self.logits(dataset["text"][:], pairs, batch_size), dataset, source)

@@ -7,9 +7,9 @@ from torch import nn
 from transformers import AutoModel, PreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from ..training.losses import build_loss
 from .configuration import ElectralabConfig
 from .heads import HeadOptions, build_head
+from .losses import build_loss
 
 
 class ElectralabPreTrainedModel(PreTrainedModel):

@@ -17,6 +17,7 @@ class ElectralabConfig(PreTrainedConfig):
     sub_configs_defaults = {"encoder": SubConfigSpec(config_class=AutoConfig, model_type="bert")}
 
     encoder: PreTrainedConfig | dict | None = None
+    task: str | None = None
     head: str = "cls"
     cls_activation: str = "gelu"
     head_dropout: float | None = None

@@ -11,7 +11,7 @@ from torch import nn
 from transformers import ElectraForMaskedLM
 from transformers.utils import ModelOutput
 
-from .config import ObjectiveConfig
+from ..config import ObjectiveConfig
 from .masking import mask_tokens, maskable_positions, sample_tokens
 from .pair import Discriminator, discriminator_logits
 

@@ -33,9 +33,9 @@ from transformers import (
 )
 from transformers.activations import get_activation
 
+from ..config import PretrainModelConfig
 from ..errors import ModelLoadError
 from ..models.loading import load_tokenizer
-from .config import PretrainModelConfig
 
 RTD_HEAD_FILE = "rtd_head.safetensors"
 SHARED_EMBEDDINGS = ("word_embeddings", "position_embeddings", "token_type_embeddings", "LayerNorm")

@@ -8,9 +8,8 @@ from pathlib import Path
 import safetensors.torch
 import torch
 from torch import nn
-from transformers import Trainer
 
-from ..training.trainer import build_adamw
+from ..engine.trainer import ElectralabTrainer
 from .diagnostics import DiagnosticsAccumulator
 from .model import ElectraPretrainingOutput
 
@@ -43,12 +42,12 @@ def unique_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
     return unique
 
 
-class PretrainingTrainer(Trainer):
+class PretrainingTrainer(ElectralabTrainer):
     """``transformers.Trainer`` for :class:`~electralab.pretraining.model.ElectraPretrainingModel`.
 
     It records every training forward in ``recorder`` (for the per-step view), adds the generator and
-    discriminator diagnostics to each training log (so every tracker receives them), decays only tensors
-    of rank >= 2, and checkpoints the shared embeddings once.
+    discriminator diagnostics to each training log (so every tracker receives them), and checkpoints the
+    shared embeddings once. Optimiser groups (decay by tensor rank) are the fine-tuning trainer's.
     """
 
     def __init__(self, *args: object, recorder: StepRecorder, **kwargs: object) -> None:
@@ -73,17 +72,6 @@ class PretrainingTrainer(Trainer):
         if "loss" in logs:
             logs.update(self.recorder.diagnostics.pop())
         super().log(logs, start_time)
-
-    def create_optimizer(self, model: nn.Module | None = None) -> torch.optim.Optimizer:
-        """AdamW; weight decay only on tensors of rank >= 2 (matrices), never on biases and norms."""
-        if self.optimizer is None:
-            params = [p for p in self.model.parameters() if p.requires_grad]
-            groups = [
-                {"params": [p for p in params if p.dim() >= 2], "weight_decay": self.args.weight_decay},
-                {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-            ]
-            self.optimizer = build_adamw(groups, self.args)
-        return self.optimizer
 
     def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
         """Checkpoint the weights with each shared tensor stored once."""

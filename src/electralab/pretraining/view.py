@@ -19,9 +19,9 @@ from rich.table import Table
 from rich.text import Text
 from transformers import PreTrainedTokenizerBase
 
+from ..files import atomic_write
 from ..reports.html import embed_png
 from ..reports.plots import plot_pretraining_curves
-from ..training.rundir import atomic_write
 from .model import ElectraPretrainingOutput
 
 REPORT_NAME = "pretrain_report.html"

@@ -12,12 +12,11 @@ import datetime as _dt
 import html
 import logging
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from electralab.reports.plots import plot_confusion_matrix, plot_learning_curves
+from ..files import atomic_write
+from .plots import plot_confusion_matrix, plot_learning_curves
 
 logger = logging.getLogger(__name__)
 
@@ -223,22 +222,34 @@ def _section_wrong(wrong_examples: Any, split_name: str | None) -> str:
     )
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to a temp file in the same folder, then move it over ``path``."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _section_curves(log_history: list[dict], run_dir: Path) -> str:
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600; a report is meant to be shared
-        os.replace(tmp_name, path)
-    except BaseException:
+        curves_path = plot_learning_curves(log_history or [], run_dir / LEARNING_CURVES_NAME)
+    except Exception:  # a broken plot must not cost the whole report
+        logger.warning("Could not plot learning curves", exc_info=True)
+        return ""
+    return "" if curves_path is None else "<h2>Learning curves</h2>\n" + embed_png(curves_path, "learning curves")
+
+
+def _section_confusion(splits: dict[str, dict], run_dir: Path) -> str:
+    """The confusion matrix of test if it has one, else of dev."""
+    for name in ("test", "dev"):
+        split = splits.get(name)
+        matrix = split.get("confusion_matrix") if split else None
+        if not isinstance(matrix, list) or not matrix:
+            continue
         try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
+            labels = split.get("label_names") or list((split.get("per_class") or {}).keys())
+            cm_path = plot_confusion_matrix(matrix, list(labels), run_dir / CONFUSION_MATRIX_NAME)
+        except Exception:
+            logger.warning("Could not plot the %s confusion matrix", name, exc_info=True)
+            continue
+        return (
+            f"<h2>Confusion matrix ({_esc(name)})</h2>\n"
+            '<p class="meta">Rows are true labels, columns predicted; colour is the row fraction.</p>\n'
+            + embed_png(cm_path, f"{name} confusion matrix")
+        )
+    return ""
 
 
 def write_report(
@@ -273,33 +284,8 @@ def write_report(
     parts.append(_section_run(metrics.get("run")))
     parts.append(_section_headline(splits))
 
-    # Learning curves.
-    curves_path = None
-    try:
-        curves_path = plot_learning_curves(log_history or [], run_dir / LEARNING_CURVES_NAME)
-    except Exception:  # a broken plot must not cost the whole report
-        logger.warning("Could not plot learning curves", exc_info=True)
-    if curves_path is not None:
-        parts.append("<h2>Learning curves</h2>\n" + embed_png(curves_path, "learning curves"))
-
-    # Confusion matrix: test if it has one, else dev.
-    for name in ("test", "dev"):
-        split = splits.get(name)
-        matrix = split.get("confusion_matrix") if split else None
-        if not isinstance(matrix, list) or not matrix:
-            continue
-        try:
-            labels = split.get("label_names") or list((split.get("per_class") or {}).keys())
-            cm_path = plot_confusion_matrix(matrix, list(labels), run_dir / CONFUSION_MATRIX_NAME)
-        except Exception:
-            logger.warning("Could not plot the %s confusion matrix", name, exc_info=True)
-            continue
-        parts.append(
-            f"<h2>Confusion matrix ({_esc(name)})</h2>\n"
-            '<p class="meta">Rows are true labels, columns predicted; colour is the row fraction.</p>\n'
-            + embed_png(cm_path, f"{name} confusion matrix")
-        )
-        break
+    parts.append(_section_curves(log_history, run_dir))
+    parts.append(_section_confusion(splits, run_dir))
 
     per_class = [s for name, split in splits.items() if (s := _section_per_class(name, split))]
     if per_class:
@@ -315,5 +301,5 @@ def write_report(
         f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
     report_path = run_dir / REPORT_NAME
-    _atomic_write_text(report_path, document)
+    atomic_write(report_path, document)
     return report_path

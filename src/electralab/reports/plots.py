@@ -185,6 +185,15 @@ def plot_pretraining_curves(records: list[dict], path: Path) -> Path | None:
     return path
 
 
+def _annotate_counts(ax: object, counts: np.ndarray, normalised: np.ndarray, size: int) -> None:
+    """Write each cell's count, white on dark cells."""
+    font_size = 10 if size <= 10 else max(5, 10 - (size - 10) // 3)
+    for i in range(counts.shape[0]):
+        for j in range(counts.shape[1]):
+            color = "white" if normalised[i, j] > 0.5 else "black"
+            ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center", color=color, fontsize=font_size)
+
+
 def plot_confusion_matrix(matrix: list[list[int]], label_names: list[str], path: Path) -> Path:
     """Plot a confusion matrix with counts in the cells and row-normalised colour.
 
@@ -231,19 +240,7 @@ def plot_confusion_matrix(matrix: list[list[int]], label_names: list[str], path:
                 ax.set_xlabel("predicted")
                 ax.set_ylabel("true")
                 ax.set_title("Confusion matrix")
-                font_size = 10 if size <= 10 else max(5, 10 - (size - 10) // 3)
-                for i in range(n_rows):
-                    for j in range(n_cols):
-                        color = "white" if normalised[i, j] > 0.5 else "black"
-                        ax.text(
-                            j,
-                            i,
-                            f"{int(counts[i, j])}",
-                            ha="center",
-                            va="center",
-                            color=color,
-                            fontsize=font_size,
-                        )
+                _annotate_counts(ax, counts, normalised, size)
                 fig.tight_layout()
                 fig.savefig(path, dpi=110, bbox_inches="tight")
             finally:

@@ -1,6 +1,27 @@
-"""Tasks plugged into the common recipe, by name."""
+"""Tasks plugged into the common run skeleton, by name."""
 
-from . import classification, multilabel  # noqa: F401  (registration)
-from .base import TASKS, FinalEvaluation, PreparedData, Task, get_task, register_task
+from . import classification, multilabel, pretraining  # noqa: F401  (registration)
+from .base import (
+    TASKS,
+    FinalEvaluation,
+    ServingTask,
+    Task,
+    TrainingParts,
+    get_task,
+    register_task,
+    task_for_model,
+)
+from .sequence import EncoderTask, PreparedData
 
-__all__ = ["TASKS", "FinalEvaluation", "PreparedData", "Task", "get_task", "register_task"]
+__all__ = [
+    "TASKS",
+    "EncoderTask",
+    "FinalEvaluation",
+    "PreparedData",
+    "ServingTask",
+    "Task",
+    "TrainingParts",
+    "get_task",
+    "register_task",
+    "task_for_model",
+]

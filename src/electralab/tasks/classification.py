@@ -3,51 +3,28 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from transformers import DataCollatorWithPadding, EvalPrediction, PreTrainedModel, PreTrainedTokenizerBase
 
-from ..config import RunConfig
+from ..config import DataConfig, RunConfig
 from ..data.prepare import load_splits
-from ..data.tokenize import UNK_WARN_RATE, check_korean_handling, encode_split, unk_rate
-from ..errors import ConfigError
-from ..inference.predictor import Predictor
+from ..data.readers import read_split
+from ..data.tokenize import encode_split
+from ..data.windows import aggregate_windows, first_per_document
+from ..errors import ConfigError, DataError
+from ..metrics.classification import full_report, trainer_metrics
 from ..models import ElectralabConfig, ElectralabForSequenceClassification
-from ..training.losses import SINGLE_LABEL, resolve_loss_name
-from ..training.metrics import full_report, trainer_metrics
-from .base import FinalEvaluation, PreparedData, Task, register_task
+from ..models.losses import SINGLE_LABEL, resolve_loss_name
+from .base import FinalEvaluation, TrainingParts, register_task
+from .scoring import text_logits
+from .sequence import EncoderTask, PreparedData
+from .text_checks import tokenizer_checks, window_notes
 
 WRONG_EXAMPLES = 20
-
-
-def tokenizer_checks(
-    config: RunConfig, tokenizer: PreTrainedTokenizerBase, train_texts: list[str]
-) -> tuple[list[str], list[str]]:
-    """Refuse Hangul-destroying tokenizers; report the [UNK] rate. Returns (notes, warnings)."""
-    notes = check_korean_handling(tokenizer, train_texts, config.data.allow_hangul_normalization)
-    rate = unk_rate(tokenizer, train_texts)
-    notes.append(f"tokenizer [UNK] rate on training texts: {rate:.2%}")
-    warnings = []
-    if rate > UNK_WARN_RATE:
-        warnings.append(
-            f"{rate:.1%} of training tokens are [UNK]: the model's vocabulary does not cover this text; "
-            "pick a model made for this language or extend its vocabulary"
-        )
-    return notes, warnings
-
-
-def window_notes(raw: dict, encoded: dict, config: RunConfig) -> list[str]:
-    """How many windows the long texts of train and dev became (nothing when truncating)."""
-    windows = config.data.windows()
-    if windows is None:
-        return []
-    return [
-        f"{split}: {len(raw[split])} texts -> {len(encoded[split])} windows of <= {config.data.max_length} tokens "
-        f"(stride {windows.stride}, aggregated by {windows.aggregation})"
-        for split in ("train", "dev")
-    ]
 
 
 def class_weights(setting: str | list[float] | None, labels: list[int], num_labels: int) -> list[float] | None:
@@ -66,7 +43,7 @@ def class_weights(setting: str | list[float] | None, labels: list[int], num_labe
 
 
 @register_task
-class SequenceClassification(Task):
+class SequenceClassification(EncoderTask):
     """Text (or text pair) -> one label."""
 
     name = "sequence_classification"
@@ -97,13 +74,8 @@ class SequenceClassification(Task):
     def build_model(self, config: RunConfig, encoder: PreTrainedModel, data: PreparedData) -> PreTrainedModel:
         """Encoder + the configured head, loss and label names."""
         num_labels = len(data.label_names)
-        return self._build(
-            config,
-            encoder,
-            data,
-            problem_type=SINGLE_LABEL,
-            class_weights=class_weights(config.train.class_weights, data.train["labels"][:], num_labels),
-        )
+        weights = class_weights(config.train.class_weights, data.train["labels"][:], num_labels)
+        return self._build(config, encoder, data, problem_type=SINGLE_LABEL, class_weights=weights)
 
     def _build(
         self, config: RunConfig, encoder: PreTrainedModel, data: PreparedData, problem_type: str, **loss_settings
@@ -118,6 +90,7 @@ class SequenceClassification(Task):
         windows = config.data.windows()
         model_config = ElectralabConfig(
             encoder=encoder.config.to_dict(),
+            task=self.name,
             head=config.model.head,
             cls_activation="tanh" if reuse_pooler else "gelu",
             head_dropout=config.model.dropout,
@@ -152,29 +125,100 @@ class SequenceClassification(Task):
         """Accuracy and F1 (macro/micro/weighted) on dev."""
         return trainer_metrics(prediction)
 
-    def evaluate(
-        self,
-        config: RunConfig,
-        model: PreTrainedModel,
-        tokenizer: PreTrainedTokenizerBase,
-        data: PreparedData,
-    ) -> FinalEvaluation:
+    def dev_metrics(self, config: RunConfig, data: PreparedData) -> Callable[[EvalPrediction], dict]:
+        """Dev metrics, per document when long texts are cut into windows."""
+        if "doc_id" in data.dev.column_names:
+            return per_document(self.compute_metrics, data.dev["doc_id"][:], config.data.window_aggregation)
+        return self.compute_metrics
+
+    def split_logits(self, config: RunConfig, model: PreTrainedModel, tokenizer: Any, raw: Any) -> np.ndarray:
+        """Logits of a raw split's texts (windows aggregated as the model was trained)."""
+        pairs = raw["text_pair"][:] if "text_pair" in raw.column_names else None
+        return text_logits(
+            model, tokenizer, raw["text"][:], pairs, config.data.max_length, config.data.windows(),
+            config.train.eval_batch_size,
+        )  # fmt: skip
+
+    def evaluate(self, config: RunConfig, trainer: Any, parts: TrainingParts) -> FinalEvaluation:
         """Full report on dev and test, with the most confidently wrong examples of the last split."""
-        predictor = Predictor(model, tokenizer, config.data.max_length)
-        label2id = {name: i for i, name in enumerate(data.label_names)}
+        data: PreparedData = parts.state
         metrics, warnings, wrong = {}, [], []
         for split in ("dev", "test"):
             if split not in data.raw:
                 continue
             raw = data.raw[split]
-            pairs = raw["text_pair"][:] if "text_pair" in raw.column_names else None
-            logits = predictor.logits(raw["text"][:], pairs, config.train.eval_batch_size)
-            labels = np.array([label2id[label] for label in raw["label"][:]])
-            metrics[split], split_wrong = score_logits(logits, labels, data.label_names, raw["text"][:])
+            logits = self.split_logits(config, trainer.model, parts.processing_class, raw)
+            labels = label_ids(raw["label"][:], data.label_names, split)
+            metrics[split], wrong = score_logits(logits, labels, data.label_names, raw["text"][:])
             if metrics[split]["collapsed"]:
                 warnings.append(collapse_warning(split, metrics[split]))
-            wrong = split_wrong
         return FinalEvaluation(metrics=metrics, wrong_examples=wrong, warnings=warnings)
+
+    def read_labelled(
+        self, path: str, data: DataConfig | None, text_column: str | None, label_column: str | None, fmt: str = "table"
+    ) -> Any:
+        """Read a labelled file with the run's reader and columns (or the given ones)."""
+        return read_split(
+            fmt,
+            path,
+            text_column=text_column or (data.text_column if data else "text"),
+            text_pair_column=data.text_pair_column if data else None,
+            label_column=label_column or (data.label_column if data else "label"),
+        )
+
+    def score(self, model_config: Any, logits: np.ndarray, dataset: Any, source: str) -> dict[str, Any]:
+        """Accuracy, F1s, per-class scores, confusion matrix and loss against the file's labels."""
+        names = [model_config.id2label[i] for i in range(model_config.num_labels)]
+        unseen = sorted(set(dataset["label"][:]) - set(names))
+        if unseen:
+            raise DataError(
+                f"{source}: labels {unseen} are not among the model's labels {names}; "
+                "check the file or the --label-column"
+            )
+        metrics, _ = score_logits(logits, label_ids(dataset["label"][:], names, source), names, dataset["text"][:])
+        return metrics
+
+    def present(self, model_config: Any, texts: Sequence[str], logits: np.ndarray) -> list[dict[str, Any]]:
+        """The predicted ``label``, its ``score`` and every label's probability."""
+        names = [model_config.id2label[i] for i in range(model_config.num_labels)]
+        probabilities = torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
+        results = []
+        for text, row in zip(texts, probabilities, strict=True):
+            best = int(row.argmax())
+            results.append(
+                {
+                    "text": text,
+                    "label": names[best],
+                    "score": round(float(row[best]), 6),
+                    "probabilities": {n: round(float(p), 6) for n, p in zip(names, row, strict=True)},
+                }
+            )
+        return results
+
+
+def label_ids(labels: Sequence[str], names: list[str], source: str) -> np.ndarray:
+    """Class indices of label names."""
+    index = {name: i for i, name in enumerate(names)}
+    return np.array([index[label] for label in labels])
+
+
+def per_document(
+    compute_metrics: Callable[[EvalPrediction], dict], doc_ids: list[int], aggregation: str
+) -> Callable[[EvalPrediction], dict]:
+    """Score windows as documents: aggregate each document's window logits, take its label from its first window."""
+    documents = max(doc_ids) + 1
+
+    def compute(prediction: EvalPrediction) -> dict:
+        logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
+        labels = first_per_document(np.asarray(prediction.label_ids), doc_ids)
+        scores = compute_metrics(
+            EvalPrediction(
+                predictions=aggregate_windows(np.asarray(logits), doc_ids, documents, aggregation), label_ids=labels
+            )
+        )
+        return {**scores, "rows": len(labels)}  # documents scored, not windows
+
+    return compute
 
 
 def score_logits(

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 from transformers import EvalPrediction, PreTrainedModel, PreTrainedTokenizerBase
 
-from ..config import RunConfig
+from ..config import DataConfig, RunConfig
+from ..data.multilabel import read_multilabel_split
 from ..data.prepare import load_splits
 from ..data.tokenize import encode_split
-from ..errors import ConfigError
-from ..inference.predictor import Predictor
-from ..training import multilabel_metrics
-from ..training.losses import MULTI_LABEL
-from ..training.thresholds import tune_thresholds
-from .base import FinalEvaluation, PreparedData, register_task
-from .classification import WRONG_EXAMPLES, SequenceClassification, tokenizer_checks, window_notes
+from ..errors import ConfigError, DataError
+from ..metrics import multilabel as multilabel_metrics
+from ..metrics.thresholds import tune_thresholds
+from ..models.losses import MULTI_LABEL
+from .base import FinalEvaluation, TrainingParts, register_task
+from .classification import WRONG_EXAMPLES, SequenceClassification
+from .sequence import PreparedData
+from .text_checks import tokenizer_checks, window_notes
 
 
 def multi_hot(label_names: list[str]):  # noqa: ANN201
@@ -96,18 +101,17 @@ class MultiLabelClassification(SequenceClassification):
         """F1 averages at 0.5 and macro ROC-AUC on dev (ROC-AUC needs no threshold: good for model selection)."""
         return multilabel_metrics.trainer_metrics(prediction)
 
-    def evaluate(
-        self, config: RunConfig, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, data: PreparedData
-    ) -> FinalEvaluation:
+    def evaluate(self, config: RunConfig, trainer: Any, parts: TrainingParts) -> FinalEvaluation:
         """Tune per-label thresholds on dev (stored in the model config), then score dev and test."""
-        predictor = Predictor(model, tokenizer, config.data.max_length)
+        data: PreparedData = parts.state
+        model = trainer.model
         target = multi_hot(data.label_names)
         outputs = {}
         for split in ("dev", "test"):
             if split in data.raw:
                 raw = data.raw[split]
                 probabilities = multilabel_metrics.sigmoid(
-                    predictor.logits(raw["text"][:], None, config.train.eval_batch_size)
+                    self.split_logits(config, model, parts.processing_class, raw)
                 )
                 truth = np.asarray([target(labels) for labels in raw["labels"][:]], dtype=int)
                 outputs[split] = (truth, probabilities, raw["text"][:])
@@ -134,6 +138,55 @@ class MultiLabelClassification(SequenceClassification):
         if train.tune_thresholds and untuned:
             warnings.append(f"too few dev positives to tune the threshold of {untuned}: they keep {train.threshold}")
         return FinalEvaluation(metrics=metrics, wrong_examples=wrong, warnings=warnings)
+
+    def read_labelled(
+        self, path: str, data: DataConfig | None, text_column: str | None, label_column: str | None, fmt: str = "table"
+    ) -> Any:
+        """Read a multi-label file with the run's label encoding (multi-hot columns, JSON list or delimited)."""
+        data = data or DataConfig()
+        dataset, _ = read_multilabel_split(
+            path,
+            text_column=text_column or data.text_column,
+            label_columns=data.label_columns,
+            label_column=label_column or data.label_column,
+            label_delimiter=data.label_delimiter,
+        )
+        return dataset
+
+    def score(self, model_config: Any, logits: np.ndarray, dataset: Any, source: str) -> dict[str, Any]:
+        """F1 averages, per-label scores, ROC-AUC and hamming loss at the model's saved thresholds."""
+        names = [model_config.id2label[i] for i in range(model_config.num_labels)]
+        unseen = sorted({n for labels in dataset["labels"][:] for n in labels} - set(names))
+        if unseen:
+            raise DataError(f"{source}: labels {unseen} are not among the model's labels {names}")
+        target = multi_hot(names)
+        truth = np.asarray([target(labels) for labels in dataset["labels"][:]], dtype=int)
+        probabilities = multilabel_metrics.sigmoid(logits)
+        metrics = multilabel_metrics.full_report(
+            truth, probabilities, list(thresholds(model_config)), names, model_config.threshold
+        )
+        metrics["rows"] = len(truth)
+        return metrics
+
+    def present(self, model_config: Any, texts: Sequence[str], logits: np.ndarray) -> list[dict[str, Any]]:
+        """The predicted ``labels`` (by the saved per-label thresholds) and every label's probability."""
+        names = [model_config.id2label[i] for i in range(model_config.num_labels)]
+        probabilities = multilabel_metrics.sigmoid(logits)
+        chosen = probabilities >= thresholds(model_config)[None, :]
+        return [
+            {
+                "text": text,
+                "labels": [n for n, c in zip(names, flags, strict=True) if c],
+                "probabilities": {n: round(float(p), 6) for n, p in zip(names, row, strict=True)},
+            }
+            for text, row, flags in zip(texts, probabilities, chosen, strict=True)
+        ]
+
+
+def thresholds(model_config: Any) -> np.ndarray:
+    """Per-label decision thresholds of a multi-label model (tuned on dev, else the global one)."""
+    values = model_config.label_thresholds or [model_config.threshold] * model_config.num_labels
+    return np.asarray(values, dtype=np.float64)
 
 
 def _wrong_examples(

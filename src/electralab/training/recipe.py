@@ -1,71 +1,33 @@
-"""The fine-tuning recipe shared by every task: validate -> set up -> train -> save -> evaluate -> report."""
+"""The one run skeleton of every task: validate → build → run folder → seed → Trainer → evaluate → save → report.
+
+Fine-tuning (classification, multi-label, ...) and ELECTRA pretraining run through :func:`run`; a task
+(:class:`~electralab.tasks.Task`) supplies the parts. Nothing here branches on a task's name.
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from accelerate import PartialState
 from accelerate.utils import broadcast_object_list
 from rich.console import Console
 from rich.panel import Panel
-from transformers import EarlyStoppingCallback, EvalPrediction, TrainerCallback, set_seed
+from transformers import EvalPrediction, TrainerCallback, set_seed
 
-from ..config import RunConfig
-from ..data.windows import aggregate_windows, first_per_document
+from ..config import load_yaml, save_yaml
+from ..engine.arguments import build_training_arguments, check_trackers
+from ..engine.device import use_cpu
+from ..engine.rundir import CHECKPOINTS, last_complete_checkpoint, new_run_dir
 from ..errors import ConfigError
-from ..models.loading import load_encoder, load_tokenizer, set_attention
-from ..reports.html import write_report
-from ..tasks import get_task
-from .arguments import check_trackers, training_arguments, use_cpu
-from .callbacks import FreezeEncoderCallback
-from .params import apply_freezing
-from .rundir import (
-    CHECKPOINTS,
-    last_complete_checkpoint,
-    load_run_config,
-    new_run_dir,
-    save_run_config,
-    write_json,
-)
-from .trainer import ElectralabTrainer
+from ..files import write_json
+from ..results import RunResult
+from ..tasks import Task, TrainingParts, get_task
 
 console = Console(stderr=True)
-
-
-@dataclass
-class RunResult:
-    """Where a run wrote its files and what it measured."""
-
-    run_dir: Path
-    model_dir: Path
-    metrics: dict[str, Any]
-
-
-def _validate(config: RunConfig, metric_names: Sequence[str]) -> None:
-    if config.model.name_or_path is None:
-        raise ConfigError("no model given: pass --model (a hub id or a local encoder folder)")
-    if config.train.metric_for_best not in metric_names:
-        raise ConfigError(
-            f"train.metric_for_best={config.train.metric_for_best!r}: expected one of {list(metric_names)}"
-        )
-    check_trackers(config.train.report_to)
-
-
-def _callbacks(config: RunConfig, model: Any, extra: Sequence[TrainerCallback]) -> list[TrainerCallback]:
-    callbacks: list[TrainerCallback] = list(extra)
-    if config.train.early_stopping_patience:
-        callbacks.append(
-            EarlyStoppingCallback(config.train.early_stopping_patience, config.train.early_stopping_min_delta)
-        )
-    if config.train.freeze_encoder_epochs > 0:
-        callbacks.append(FreezeEncoderCallback(model, config.train.freeze_encoder_epochs))
-    return callbacks
 
 
 def distributed_state() -> PartialState:
@@ -81,145 +43,141 @@ def shared_run_dir(processes: PartialState, output_dir: str, run_name: str) -> P
     return Path(holder[0])
 
 
-def _counting_rows(compute_metrics: Callable[[EvalPrediction], dict]) -> Callable[[EvalPrediction], dict]:
-    """Add ``rows``, the number of predictions scored: a distributed evaluation must see each row exactly once."""
+def counting_rows(compute_metrics: Callable[[EvalPrediction], dict]) -> Callable[[EvalPrediction], dict]:
+    """Add ``rows`` (unless the task counts them): a distributed evaluation must see each row exactly once."""
 
     def compute(prediction: EvalPrediction) -> dict:
-        return {**compute_metrics(prediction), "rows": len(prediction.label_ids)}
+        return {"rows": len(prediction.label_ids), **compute_metrics(prediction)}
 
     return compute
 
 
-def _per_document(
-    compute_metrics: Callable[[EvalPrediction], dict], doc_ids: list[int], aggregation: str
-) -> Callable[[EvalPrediction], dict]:
-    """Score windows as documents: aggregate each document's window logits, take its label from its first window."""
-    documents = max(doc_ids) + 1
-
-    def compute(prediction: EvalPrediction) -> dict:
-        logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
-        return compute_metrics(
-            EvalPrediction(
-                predictions=aggregate_windows(np.asarray(logits), doc_ids, documents, aggregation),
-                label_ids=first_per_document(np.asarray(prediction.label_ids), doc_ids),
-            )
-        )
-
-    return compute
+def task_of_run(run_dir: Path) -> Task:
+    """The task of an earlier run folder, from the config file it holds."""
+    for name in ("run_config.yaml", "pretrain_config.yaml"):
+        if (run_dir / name).is_file():
+            return get_task(load_yaml(run_dir / name).get("task", "electra_pretraining"))
+    raise ConfigError(
+        f"{run_dir} has no run_config.yaml or pretrain_config.yaml: pass a run folder created by "
+        "`electralab train` or `electralab pretrain`"
+    )
 
 
-def _dev_metrics(config: RunConfig, task: Any, dev: Any) -> Callable[[EvalPrediction], dict]:
-    """The task's dev metrics, per document when long texts are windows, with the number of rows scored."""
-    compute = _counting_rows(task.compute_metrics)
-    if "doc_id" in dev.column_names:
-        return _per_document(compute, dev["doc_id"][:], config.data.window_aggregation)
-    return compute
+def run(
+    config: Any = None,
+    task: Task | None = None,
+    resume_dir: Path | None = None,
+    run_name: str | None = None,
+    extra_callbacks: Sequence[TrainerCallback] = (),
+) -> RunResult:
+    """Run a task's training recipe and write its run folder.
+
+    Args:
+        config: The resolved config (a ``RunConfig`` or a ``PretrainConfig``); ignored when resuming, where the
+            run folder's own config is used.
+        task: The task; default the one ``config.task`` names (pretraining configs name none: pass the task).
+        resume_dir: An earlier run folder to continue from its last complete checkpoint.
+        run_name: Prefix of the new timestamped run folder (default: the task's).
+        extra_callbacks: More Trainer callbacks (tests use one to interrupt a run).
+
+    Raises:
+        ElectralabError: On a bad config, data or model, before any run folder is created.
+    """
+    if resume_dir is not None:
+        resume_dir = Path(resume_dir)
+        task = task or task_of_run(resume_dir)
+        config = task.config_from_dict(load_yaml(resume_dir / task.config_file))
+    task = task or get_task(config.task)
+    task.validate(config)
+    check_trackers(config.train.report_to)
+    set_seed(config.train.seed)
+    parts = task.build(config)  # everything that can fail on the user's input fails here, before any folder
+    processes = distributed_state()
+    console.quiet = not processes.is_main_process
+    run_dir = resume_dir or shared_run_dir(processes, config.output_dir, run_name or task.run_prefix)
+    if processes.is_main_process:
+        save_yaml(run_dir / task.config_file, config.to_dict())
+    _announce(run_dir, parts)
+    os.environ["TENSORBOARD_LOGGING_DIR"] = str(run_dir / "tensorboard")
+    trainer = _trainer(config, task, parts, run_dir, extra_callbacks)
+    checkpoint = last_complete_checkpoint(run_dir) if resume_dir is not None else None
+    if resume_dir is not None:
+        console.print(f"  resuming from {checkpoint or 'the start (no complete checkpoint found)'}")
+        task.on_resume(run_dir, int(checkpoint.name.split("-")[-1]) if checkpoint else 0)
+    started = time.perf_counter()
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    train_seconds = time.perf_counter() - started
+    return _finish(config, task, parts, trainer, run_dir, train_seconds, processes.is_main_process)
+
+
+def _announce(run_dir: Path, parts: TrainingParts) -> None:
+    console.print(f"[bold]run folder[/bold] {run_dir}")
+    for note in parts.notes:
+        console.print(f"  {note}")
+    for warning in parts.warnings:
+        console.print(Panel(warning, title="warning", style="yellow"))
+
+
+def _trainer(
+    config: Any, task: Task, parts: TrainingParts, run_dir: Path, extra_callbacks: Sequence[TrainerCallback]
+) -> Any:
+    callbacks = [*task.run_callbacks(config, parts, run_dir, console), *parts.callbacks, *extra_callbacks]
+    return parts.trainer_class(
+        model=parts.model,
+        args=build_training_arguments(config.train, run_dir / CHECKPOINTS, **parts.arguments),
+        train_dataset=parts.train,
+        eval_dataset=parts.dev,
+        data_collator=parts.collator,
+        processing_class=parts.processing_class,
+        compute_metrics=counting_rows(parts.compute_metrics) if parts.compute_metrics else None,
+        callbacks=callbacks,
+        **parts.trainer_kwargs,
+    )
+
+
+def _finish(
+    config: Any, task: Task, parts: TrainingParts, trainer: Any, run_dir: Path, seconds: float, main_process: bool
+) -> RunResult:
+    """Evaluate (may set decision thresholds), save the model folder(s), write metrics and the report."""
+    evaluation = task.evaluate(config, trainer, parts)
+    outputs = task.save(config, trainer, parts, run_dir)
+    run_facts = {
+        "task": task.name,
+        **parts.summary,
+        "global_step": trainer.state.global_step,
+        "best_checkpoint": trainer.state.best_model_checkpoint,
+        "train_seconds": round(seconds, 1),
+        **evaluation.run,
+    }
+    metrics = {
+        "run": run_facts,
+        **evaluation.metrics,
+        "notes": parts.notes,
+        "warnings": parts.warnings + evaluation.warnings,
+    }
+    if not main_process:
+        return RunResult(run_dir=run_dir, outputs=outputs, metrics=metrics)
+    write_json(run_dir / "metrics.json", metrics)
+    write_json(run_dir / "log_history.json", trainer.state.log_history)
+    report = task.report(run_dir, metrics, trainer.state.log_history, evaluation)
+    return RunResult(run_dir=run_dir, outputs=outputs, metrics=metrics, report=report)
 
 
 def run_training(
-    config: RunConfig,
+    config: Any = None,
     resume_dir: Path | None = None,
     run_name: str = "run",
     extra_callbacks: Sequence[TrainerCallback] = (),
 ) -> RunResult:
-    """Fine-tune ``config.model`` on ``config.data`` and write model/, metrics.json and report.html.
-
-    Args:
-        config: The resolved run config (ignored when resuming: the run folder's own config is used).
-        resume_dir: An earlier run folder to continue from its last complete checkpoint.
-        run_name: Prefix of the new timestamped run folder.
-        extra_callbacks: More Trainer callbacks (used by tests to interrupt a run).
-    """
-    if resume_dir is not None:
-        config = load_run_config(resume_dir)
-    task = get_task(config.task)
-    _validate(config, task.metric_names)
-    set_seed(config.train.seed)
-    tokenizer = load_tokenizer(config.model.name_or_path)
-    data = task.prepare(config, tokenizer)
-    encoder = load_encoder(config.model.name_or_path)
-    set_attention(encoder, config.model.attention)
-    processes = distributed_state()
-    main_process = processes.is_main_process
-    console.quiet = not main_process
-    # Only now, with model and data known to be good, is a run folder created (by the main process).
-    run_dir = resume_dir or shared_run_dir(processes, config.output_dir, run_name)
-    if main_process:
-        save_run_config(run_dir, config)
-    console.print(f"[bold]run folder[/bold] {run_dir}")
-    os.environ["TENSORBOARD_LOGGING_DIR"] = str(run_dir / "tensorboard")
-    for note in data.notes:
-        console.print(f"  {note}")
-    for warning in data.warnings:
-        console.print(Panel(warning, title="warning", style="yellow"))
-    set_seed(config.train.seed)
-    model = task.build_model(config, encoder, data)
-    frozen = apply_freezing(model, config.train)
-    if frozen:
-        console.print(f"  frozen for the whole run: {len(frozen)} encoder tensors")
-
-    trainer = ElectralabTrainer(
-        model=model,
-        args=training_arguments(config.train, run_dir / CHECKPOINTS),
-        train_dataset=data.train,
-        eval_dataset=data.dev,
-        data_collator=task.collator(tokenizer),
-        processing_class=tokenizer,
-        compute_metrics=_dev_metrics(config, task, data.dev),
-        callbacks=_callbacks(config, model, extra_callbacks),
-        train_config=config.train,
-    )
-    checkpoint = last_complete_checkpoint(run_dir) if resume_dir is not None else None
-    if resume_dir is not None:
-        console.print(f"  resuming from {checkpoint or 'the start (no complete checkpoint found)'}")
-    started = time.perf_counter()
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    train_seconds = time.perf_counter() - started
-
-    evaluation = task.evaluate(config, trainer.model, tokenizer, data)  # may set decision thresholds
-    model_dir = run_dir / "model"
-    trainer.save_model(str(model_dir))  # on the main process only
-    metrics = {
-        "run": {
-            "task": config.task,
-            "model": config.model.name_or_path,
-            "head": config.model.head,
-            "train_rows": len(data.train),
-            "dev_rows": len(data.dev),
-            "test_rows": len(data.raw["test"]) if "test" in data.raw else 0,
-            "global_step": trainer.state.global_step,
-            "best_checkpoint": trainer.state.best_model_checkpoint,
-            "train_seconds": round(train_seconds, 1),
-        },
-        **evaluation.metrics,
-        "notes": data.notes,
-        "warnings": data.warnings + evaluation.warnings,
-    }
-    if not main_process:
-        return RunResult(run_dir=run_dir, model_dir=model_dir, metrics=metrics)
-    save_run_config(model_dir, config)
-    write_json(run_dir / "metrics.json", metrics)
-    write_json(run_dir / "log_history.json", trainer.state.log_history)
-    report = write_report(run_dir, metrics, trainer.state.log_history, evaluation.wrong_examples)
-    for warning in evaluation.warnings:
-        console.print(Panel(warning, title="WARNING", style="bold red"))
-    _print_summary(metrics, model_dir, report)
-    return RunResult(run_dir=run_dir, model_dir=model_dir, metrics=metrics)
+    """Fine-tune ``config.model`` on ``config.data`` (or resume ``resume_dir``): :func:`run` for a ``RunConfig``."""
+    return run(config, resume_dir=resume_dir, run_name=run_name, extra_callbacks=extra_callbacks)
 
 
-SUMMARY_KEYS = ("accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_micro_at_0.5", "f1_macro_at_0.5", "loss")
-
-
-def _print_summary(metrics: dict[str, Any], model_dir: Path, report: Path) -> None:
-    from rich.table import Table
-
-    splits = [split for split in ("dev", "test") if split in metrics]
-    keys = [key for key in SUMMARY_KEYS if any(isinstance(metrics[s].get(key), float) for s in splits)]
-    table = Table(title="results")
-    table.add_column("split")
-    for key in keys:
-        table.add_column(key, justify="right")
-    for split in splits:
-        table.add_row(split, *(f"{metrics[split].get(key, float('nan')):.4f}" for key in keys))
-    console.print(table)
-    console.print(f"model: {model_dir}\nreport: {report}")
+def run_pretraining(
+    config: Any = None,
+    resume_dir: Path | None = None,
+    run_name: str = "pretrain",
+    extra_callbacks: Sequence[TrainerCallback] = (),
+) -> RunResult:
+    """ELECTRA pretraining of a ``PretrainConfig`` (or resume ``resume_dir``): :func:`run` with the pretraining task."""
+    return run(config, get_task("electra_pretraining"), resume_dir, run_name, extra_callbacks)

@@ -15,9 +15,9 @@ from pathlib import Path
 from tokenizers import BertWordPieceTokenizer
 from transformers import BertTokenizerFast, PreTrainedTokenizerBase
 
+from ..config import CorpusConfig
+from ..data.corpus import find_corpus_files, load_documents
 from ..errors import ConfigError, DataError
-from ..pretraining.config import CorpusConfig
-from ..pretraining.corpus import find_corpus_files, load_documents
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 

@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
 from tokenizers import models
 from transformers import PreTrainedTokenizerBase
 
@@ -139,18 +137,3 @@ def extend_vocab(model: str, words: list[str], output: str | Path) -> list[WordE
         WordExtension(word, slot, token_id, tokenizer.tokenize(word), extended.tokenize(word))
         for word, (slot, token_id) in zip(words, slots, strict=False)
     ]
-
-
-def extension_table(extensions: list[WordExtension]) -> Table:
-    """A rich table: word, slot, id, tokens before, tokens after."""
-    table = Table(title=f"{len(extensions)} domain words written into [unused] slots")
-    for name in ("word", "slot", "id", "before", "after"):
-        table.add_column(name)
-    for ext in extensions:
-        table.add_row(ext.word, ext.slot, str(ext.token_id), " ".join(ext.before), " ".join(ext.after))
-    return table
-
-
-def print_extensions(extensions: list[WordExtension], console: Console | None = None) -> None:
-    """Print :func:`extension_table`."""
-    (console or Console(stderr=True)).print(extension_table(extensions))

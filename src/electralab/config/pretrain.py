@@ -8,14 +8,15 @@ overrides (``train.max_steps=1000``). Unknown keys, wrong types and contradictio
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-from ..config import build_dataclass, load_yaml, parse_override
 from ..errors import ConfigError
+from .parsing import apply_overrides, build_dataclass, load_yaml, merge, save_yaml
 
 CONFIG_NAME = "pretrain_config.yaml"
 
@@ -189,14 +190,14 @@ class PretrainConfig:
 
 def build_pretrain_config(
     config_file: str | Path | None = None,
-    overrides: list[str] | tuple[str, ...] = (),
+    overrides: Iterable[str] | Mapping[str, Any] = (),
     **sections: Any,
 ) -> PretrainConfig:
     """Build a validated :class:`PretrainConfig` from a YAML file, section dicts and dotted overrides.
 
     Args:
         config_file: A YAML file with the same shape as :class:`PretrainConfig`.
-        overrides: Dotted ``key=value`` strings, applied last.
+        overrides: Dotted ``key=value`` strings, or a mapping of dotted keys to values, applied last.
         **sections: Nested dicts (the CLI's flags), merged before the overrides.
 
     Raises:
@@ -204,18 +205,20 @@ def build_pretrain_config(
     """
     values: dict[str, Any] = load_yaml(Path(config_file)) if config_file is not None else {}
     for key, section in sections.items():
-        values = _merge(values, {key: section})
-    for text in overrides:
-        values = _merge(values, parse_override(text))
+        values = merge(values, {key: section})
+    values = apply_overrides(values, overrides)
     values.setdefault("model", {})
+    return build_dataclass(PretrainConfig, values, "")
+
+
+def pretrain_config_from_dict(values: dict[str, Any]) -> PretrainConfig:
+    """Rebuild a :class:`PretrainConfig` from its ``to_dict`` form (e.g. a saved pretrain_config.yaml)."""
     return build_dataclass(PretrainConfig, values, "")
 
 
 def save_pretrain_config(run_dir: Path, config: PretrainConfig) -> None:
     """Write the resolved config as YAML into ``run_dir``."""
-    from ..training.rundir import atomic_write
-
-    atomic_write(run_dir / CONFIG_NAME, yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True))
+    save_yaml(run_dir / CONFIG_NAME, config.to_dict())
 
 
 def load_pretrain_config(run_dir: Path) -> PretrainConfig:
@@ -223,14 +226,4 @@ def load_pretrain_config(run_dir: Path) -> PretrainConfig:
     path = run_dir / CONFIG_NAME
     if not path.is_file():
         raise ConfigError(f"{run_dir} has no {CONFIG_NAME}: pass a folder created by `electralab pretrain`")
-    return build_dataclass(PretrainConfig, yaml.safe_load(path.read_text(encoding="utf-8")), "")
-
-
-def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    return pretrain_config_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))

@@ -1,11 +1,10 @@
-"""The Trainer, extended only where the recipe needs it: optimiser groups (rank decay, LLRD), length buckets."""
+"""The Trainer, extended only where the recipes need it: optimiser groups (rank decay, LLRD), length buckets."""
 
 from __future__ import annotations
 
 import torch
 from transformers import Trainer, TrainingArguments
 
-from ..config import TrainConfig
 from .params import optimizer_groups
 from .sampling import LengthBucketSampler
 
@@ -26,23 +25,44 @@ def build_adamw(groups: list[dict], args: TrainingArguments) -> torch.optim.Adam
 
 
 class ElectralabTrainer(Trainer):
-    """``transformers.Trainer`` with electralab's parameter groups and length-bucketed batches."""
+    """``transformers.Trainer`` with electralab's parameter groups and length-bucketed batches.
 
-    def __init__(self, *args: object, train_config: TrainConfig, **kwargs: object) -> None:
+    Args:
+        *args: Passed to ``Trainer``.
+        head_learning_rate: Learning rate of the parameters outside ``encoder.*``; default the Trainer's.
+        layer_lr_decay: Layer-wise learning-rate decay of the encoder (1.0: none).
+        batching: ``length_buckets`` (our :class:`LengthBucketSampler`), ``group_by_length`` or ``random``.
+        **kwargs: Passed to ``Trainer``.
+    """
+
+    def __init__(
+        self,
+        *args: object,
+        head_learning_rate: float | None = None,
+        layer_lr_decay: float = 1.0,
+        batching: str = "random",
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.train_config = train_config
+        self.head_learning_rate = head_learning_rate
+        self.layer_lr_decay = layer_lr_decay
+        self.batching = batching
 
     def create_optimizer(self, model: torch.nn.Module | None = None) -> torch.optim.Optimizer:
         """AdamW over :func:`optimizer_groups` (weight decay by tensor rank, layer-wise LR decay)."""
         if self.optimizer is None:
-            self.optimizer = build_adamw(optimizer_groups(self.model, self.train_config), self.args)
+            args = self.args
+            groups = optimizer_groups(
+                self.model, args.learning_rate, args.weight_decay, self.head_learning_rate, self.layer_lr_decay
+            )
+            self.optimizer = build_adamw(groups, self.args)
         return self.optimizer
 
     def _get_train_sampler(self, train_dataset: object = None) -> torch.utils.data.Sampler | None:
-        """A :class:`LengthBucketSampler` with ``train.batching=length_buckets``, else the Trainer's own."""
+        """A :class:`LengthBucketSampler` with ``batching=length_buckets``, else the Trainer's own."""
         dataset = train_dataset if train_dataset is not None else self.train_dataset
         columns = getattr(dataset, "column_names", None) or ()
-        if self.train_config.batching != "length_buckets" or not {"length", "input_ids"} & set(columns):
+        if self.batching != "length_buckets" or not {"length", "input_ids"} & set(columns):
             return super()._get_train_sampler(train_dataset)
         if "length" in columns:
             lengths = dataset["length"][:]

@@ -43,23 +43,30 @@ def apply_freezing(model: nn.Module, train: TrainConfig) -> list[str]:
     return frozen
 
 
-def optimizer_groups(model: nn.Module, train: TrainConfig) -> list[dict[str, Any]]:
+def optimizer_groups(
+    model: nn.Module,
+    learning_rate: float,
+    weight_decay: float,
+    head_learning_rate: float | None = None,
+    layer_lr_decay: float = 1.0,
+) -> list[dict[str, Any]]:
     """AdamW groups: decay only tensors of rank >= 2; LR decays by ``layer_lr_decay`` per layer downwards.
 
-    Parameters frozen for the whole run are left out; parameters frozen only for the first epochs
-    (``freeze_encoder_epochs``) are included so they train once unfrozen.
+    Parameters named ``encoder.*`` get ``learning_rate`` (times the layer decay), all others (the head)
+    ``head_learning_rate`` or ``learning_rate``. Parameters frozen for the whole run are left out; parameters
+    frozen only for the first epochs (``freeze_encoder_epochs``) are included so they train once unfrozen.
     """
-    num_layers = _num_layers(model)
-    head_lr = train.head_learning_rate or train.learning_rate
+    num_layers = _num_layers(model) if layer_lr_decay != 1.0 else 0
+    head_lr = head_learning_rate or learning_rate
     groups: dict[tuple[float, float], list[nn.Parameter]] = {}
     for name, param in model.named_parameters():
         if not param.requires_grad and not getattr(param, "_electralab_warm_frozen", False):
             continue
         if name.startswith("encoder."):
-            depth = encoder_depth(f".{name}", num_layers)
-            lr = train.learning_rate * train.layer_lr_decay ** (num_layers + 1 - depth)
+            depth = encoder_depth(f".{name}", num_layers) if num_layers else 0
+            lr = learning_rate * layer_lr_decay ** (num_layers + 1 - depth) if num_layers else learning_rate
         else:
             lr = head_lr
-        decay = train.weight_decay if param.dim() >= 2 else 0.0
+        decay = weight_decay if param.dim() >= 2 else 0.0
         groups.setdefault((lr, decay), []).append(param)
     return [{"params": params, "lr": lr, "weight_decay": decay} for (lr, decay), params in groups.items()]

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from ..config import RunConfig, config_from_dict
+from ..config import RunConfig, config_from_dict, save_yaml
 from ..errors import ConfigError
 
 RUN_CONFIG = "run_config.yaml"
 CHECKPOINTS = "checkpoints"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 _CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt", "scheduler.pt")
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file and ``os.replace`` so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Atomically write JSON (UTF-8, Korean kept readable)."""
-    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def new_run_dir(output_dir: str, name: str) -> Path:
@@ -51,7 +33,7 @@ def new_run_dir(output_dir: str, name: str) -> Path:
 
 def save_run_config(run_dir: Path, config: RunConfig) -> None:
     """Write the resolved config as YAML."""
-    atomic_write(run_dir / RUN_CONFIG, yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True))
+    save_yaml(run_dir / RUN_CONFIG, config.to_dict())
 
 
 def load_run_config(run_dir: Path) -> RunConfig:

@@ -8,17 +8,14 @@ contradictory settings raise :class:`~electralab.errors.ConfigError` with the ke
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import types
-import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
-from .data.windows import WindowSettings
-from .errors import ConfigError
+from ..errors import ConfigError
+from .parsing import apply_overrides, build_dataclass, load_yaml, merge
+from .windows import WindowSettings
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
@@ -173,8 +170,9 @@ class TrainConfig:
     """Seed for initialisation, shuffling and the dev carve."""
     precision: Literal["fp32", "bf16", "fp16", "auto"] = "fp32"
     """Mixed precision: bf16/fp16 where the hardware has it; auto picks bf16 on CUDA with bf16 support."""
-    eval_strategy: Literal["epoch", "steps"] = "epoch"
-    """Evaluate (and checkpoint) every epoch or every eval_steps steps."""
+    eval_strategy: Literal["epoch", "steps", "no"] = "epoch"
+    """Evaluate on dev (and checkpoint, keeping the best) every epoch or every eval_steps steps; no: validation off
+    (checkpoints every epoch, the last model is kept; dev and test are still scored at the end)."""
     eval_steps: int = 500
     """Steps between evaluations when eval_strategy=steps."""
     logging_steps: int = 50
@@ -245,6 +243,11 @@ class TrainConfig:
             raise ConfigError(f"train.layer_lr_decay={self.layer_lr_decay}: expected a number in (0, 1]")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"train.label_smoothing={self.label_smoothing}: expected a number in [0, 1)")
+        if self.early_stopping_patience is not None and self.eval_strategy == "no":
+            raise ConfigError(
+                "train.early_stopping_patience needs evaluation during training; train.eval_strategy=no turns it "
+                "off: set train.eval_strategy=epoch (or steps) or unset train.early_stopping_patience"
+            )
         if self.early_stopping_patience is not None and self.early_stopping_patience < 1:
             raise ConfigError("train.early_stopping_patience: expected an integer >= 1 (or null to disable)")
         for key in ("class_weights", "pos_weight"):
@@ -280,135 +283,15 @@ class RunConfig:
         return dataclasses.asdict(self)
 
 
-def _type_hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _coerce(value: Any, hint: Any, key: str) -> Any:
-    """Check (and gently coerce) ``value`` against a type hint; raise ConfigError naming ``key``."""
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if hint is Any:
-        return value
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for option in args:
-            if option is type(None):
-                continue
-            try:
-                return _coerce(value, option, key)
-            except ConfigError as err:
-                errors.append(str(err))
-        raise ConfigError(f"{key}={value!r}: expected {_describe(hint)}")
-    if origin is Literal:
-        if value not in args:
-            raise ConfigError(f"{key}={value!r}: expected one of {list(args)}")
-        return value
-    if origin is list:
-        if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{key}={value!r}: expected a list, e.g. {key}=[a,b]")
-        return [_coerce(v, args[0], f"{key}[{i}]") for i, v in enumerate(value)]
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(f"{key}={value!r}: expected true or false")
-    if hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise ConfigError(f"{key}={value!r}: expected an integer")
-    if hint is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):  # YAML 1.1 reads "1e-3" (no dot) as a string
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        raise ConfigError(f"{key}={value!r}: expected a number")
-    if hint is str:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-        raise ConfigError(f"{key}={value!r}: expected a string")
-    return value
-
-
-def _describe(hint: Any) -> str:
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    names = [getattr(a, "__name__", str(a)) for a in args]
-    return " or ".join(names) + (" or null" if type(None) in typing.get_args(hint) else "")
-
-
-def build_dataclass(cls: type, values: dict[str, Any], prefix: str) -> Any:
-    """Build dataclass ``cls`` from a nested dict, rejecting unknown keys."""
-    if not isinstance(values, dict):
-        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a mapping of keys, got {values!r}")
-    hints = _type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
-    kwargs = {}
-    for key, value in values.items():
-        if key not in names:
-            close = difflib.get_close_matches(key, names, n=1)
-            hint = f"; did you mean {prefix}{close[0]}?" if close else f"; known keys: {', '.join(names)}"
-            raise ConfigError(f"unknown config key {prefix}{key}{hint}")
-        hint_type = hints[key]
-        if dataclasses.is_dataclass(hint_type):
-            kwargs[key] = build_dataclass(hint_type, value, f"{prefix}{key}.")
-        else:
-            kwargs[key] = _coerce(value, hint_type, f"{prefix}{key}")
-    return cls(**kwargs)
-
-
-def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def parse_override(text: str) -> dict[str, Any]:
-    """Turn ``train.epochs=2`` into ``{"train": {"epochs": 2}}`` (the value is parsed as YAML)."""
-    if "=" not in text:
-        raise ConfigError(f"override {text!r}: expected dotted key=value, e.g. train.epochs=2")
-    key, raw = text.split("=", 1)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"override {text!r}: the value is not valid YAML ({err.problem})") from None
-    nested: dict[str, Any] = value
-    for part in reversed(key.strip().split(".")):
-        nested = {part: nested}
-    return nested
-
-
 def preset_names() -> list[str]:
     """Names of the presets shipped with the package."""
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
 
 
-def load_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML config file into a dict, with a clear error on failure."""
-    if not path.is_file():
-        raise ConfigError(f"config file {path} not found")
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML ({err})") from None
-    if not isinstance(loaded, dict):
-        raise ConfigError(f"{path}: expected a mapping of config keys at the top level")
-    return loaded
-
-
 def build_config(
     preset: str | None = None,
     config_file: str | Path | None = None,
-    overrides: list[str] | tuple[str, ...] = (),
+    overrides: Iterable[str] | Mapping[str, Any] = (),
     **sections: dict[str, Any],
 ) -> RunConfig:
     """Build a validated :class:`RunConfig` from a preset, a YAML file, section dicts and overrides.
@@ -416,42 +299,25 @@ def build_config(
     Args:
         preset: Name of a shipped preset (see :func:`preset_names`).
         config_file: A YAML file with the same shape as :class:`RunConfig`.
-        overrides: Dotted ``key=value`` strings, applied last.
+        overrides: Dotted ``key=value`` strings (values parsed as YAML), or a mapping of dotted keys to
+            values (``{"train.epochs": 2}``), applied last.
         **sections: Extra nested dicts merged before overrides (the CLI's flags).
+
+    Raises:
+        ConfigError: On an unknown preset or key, a wrong type or contradictory settings.
     """
     values: dict[str, Any] = {}
     if preset is not None:
         if preset not in preset_names():
             raise ConfigError(f"unknown preset {preset!r}; available: {', '.join(preset_names())}")
-        values = _merge(values, load_yaml(PRESET_DIR / f"{preset}.yaml"))
+        values = merge(values, load_yaml(PRESET_DIR / f"{preset}.yaml"))
     if config_file is not None:
-        values = _merge(values, load_yaml(Path(config_file)))
+        values = merge(values, load_yaml(Path(config_file)))
     for key, section in sections.items():
-        values = _merge(values, {key: section})
-    for text in overrides:
-        values = _merge(values, parse_override(text))
-    return build_dataclass(RunConfig, values, "")
+        values = merge(values, {key: section})
+    return build_dataclass(RunConfig, apply_overrides(values, overrides), "")
 
 
 def config_from_dict(values: dict[str, Any]) -> RunConfig:
     """Rebuild a :class:`RunConfig` from its ``to_dict`` form (e.g. a saved run_config.yaml)."""
     return build_dataclass(RunConfig, values, "")
-
-
-def field_help(cls: type) -> dict[str, str]:
-    """Field docstrings of a config dataclass, for ``--help`` (read from the source)."""
-    import ast
-    import inspect
-
-    tree = ast.parse(inspect.getsource(cls))
-    body = tree.body[0].body  # type: ignore[attr-defined]
-    docs: dict[str, str] = {}
-    for node, nxt in zip(body, body[1:], strict=False):
-        if (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and isinstance(nxt, ast.Expr)
-            and isinstance(nxt.value, ast.Constant)
-        ):
-            docs[node.target.id] = str(nxt.value.value)
-    return docs

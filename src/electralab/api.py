@@ -1,0 +1,317 @@
+"""electralab's public Python API: configure, fit, resume, evaluate, predict, pretrain, build vocabularies.
+
+Everything the ``electralab`` command does is a call here, and these names are re-exported from
+``electralab`` itself (their list is :data:`__all__`). Importing this module is cheap: PyTorch and
+transformers are imported on first use. Example::
+
+    import electralab as el
+
+    config = el.load_config("nsmc", model="path/to/encoder", data_dir="data/nsmc",
+                            overrides={"train.epochs": 1, "data.max_train_rows": 3000})
+    result = el.fit(config)                       # RunResult: run_dir, model_dir, metrics
+    print(result.metrics["test"]["accuracy"])
+    el.predict(result.model_dir, ["정말 재밌어요", "시간 낭비"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import (
+    INFERENCE_PRECISIONS,
+    CorpusConfig,
+    DataConfig,
+    ModelConfig,
+    ObjectiveConfig,
+    PretrainConfig,
+    PretrainModelConfig,
+    PretrainTrainConfig,
+    RunConfig,
+    TrainConfig,
+    build_config,
+    build_pretrain_config,
+    field_help,
+    preset_names,
+)
+from .errors import ConfigError, DataError, ElectralabError, ModelLoadError
+from .results import RunResult
+
+if TYPE_CHECKING:
+    from .inference.predictor import Predictor
+    from .vocab.build import VocabResult
+    from .vocab.extend import WordExtension
+
+Overrides = Iterable[str] | Mapping[str, Any]
+"""Dotted overrides: ``["train.epochs=2"]`` (values read as YAML) or ``{"train.epochs": 2}``."""
+
+
+def load_config(
+    preset: str | None = None,
+    config_file: str | Path | None = None,
+    *,
+    model: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    head: str | None = None,
+    output_dir: str | Path | None = None,
+    overrides: Overrides = (),
+) -> RunConfig:
+    """Build a validated fine-tuning config: defaults ← preset ← YAML file ← keyword arguments ← overrides.
+
+    Args:
+        preset: A shipped preset (:func:`preset_names`: nsmc, ynat, imdb, sst2, unsmile).
+        config_file: A YAML file with the same sections (data, model, train).
+        model: Hub id or local folder of the encoder (``model.name_or_path``).
+        data_dir: Folder holding the preset's data files (``data.data_dir``).
+        head: Head on the encoder (``model.head``): cls, mean, max, attention, lstm, gru, cnn.
+        output_dir: Parent folder of the run folders (``output_dir``).
+        overrides: Dotted overrides applied last, e.g. ``{"train.epochs": 1, "model.dropout": 0.2}``.
+
+    Raises:
+        ConfigError: On an unknown preset or key, a wrong type or contradictory settings (the key is named).
+    """
+    sections: dict[str, Any] = {
+        "data": {"data_dir": str(data_dir)} if data_dir is not None else {},
+        "model": {key: str(value) for key, value in (("name_or_path", model), ("head", head)) if value is not None},
+    }
+    if output_dir is not None:
+        sections["output_dir"] = str(output_dir)
+    return build_config(preset, config_file, overrides, **sections)
+
+
+def load_pretrain_config(
+    config_file: str | Path | None = None,
+    *,
+    discriminator: str | Path | None = None,
+    generator: str | Path | None = None,
+    from_scratch: str | None = None,
+    vocab: str | Path | None = None,
+    corpus: Sequence[str | Path] = (),
+    output_dir: str | Path | None = None,
+    overrides: Overrides = (),
+) -> PretrainConfig:
+    """Build a validated ELECTRA pretraining config (same order: defaults ← YAML ← arguments ← overrides).
+
+    Args:
+        config_file: A YAML file with the sections model, corpus, objective, train.
+        discriminator: An ELECTRA discriminator or any encoder to further-train (hub id or folder).
+        generator: An ELECTRA generator (default: a fresh one sized from the discriminator).
+        from_scratch: Random init instead: ``small``, ``base`` or an ElectraConfig JSON (needs ``vocab``).
+        vocab: Tokenizer folder (e.g. from :func:`build_vocab`).
+        corpus: Text/CSV/JSONL files, folders or glob patterns.
+        output_dir: Parent folder of the run folders.
+        overrides: Dotted overrides applied last, e.g. ``{"train.max_steps": 1000}``.
+    """
+    flags = (
+        ("discriminator", discriminator),
+        ("generator", generator),
+        ("from_scratch", from_scratch),
+        ("vocab", vocab),
+    )
+    sections: dict[str, Any] = {"model": {key: str(value) for key, value in flags if value is not None}}
+    if corpus:
+        sections["corpus"] = {"paths": [str(path) for path in corpus]}
+    if output_dir is not None:
+        sections["output_dir"] = str(output_dir)
+    return build_pretrain_config(config_file, overrides, **sections)
+
+
+def fit(config: RunConfig, *, run_name: str | None = None, callbacks: Sequence[Any] = ()) -> RunResult:
+    """Fine-tune: train, keep the best checkpoint by dev, score dev and test, write the run folder.
+
+    Args:
+        config: From :func:`load_config`.
+        run_name: Prefix of the new timestamped run folder under ``config.output_dir`` (default ``run``).
+        callbacks: Extra ``transformers.TrainerCallback`` objects.
+
+    Returns:
+        The run folder, the model folder (``result.model_dir``) and the metrics (as in ``metrics.json``).
+    """
+    from .training.recipe import run
+
+    return run(config, run_name=run_name or "run", extra_callbacks=callbacks)
+
+
+def resume(run_dir: str | Path, *, callbacks: Sequence[Any] = ()) -> RunResult:
+    """Continue an interrupted fine-tuning or pretraining run from its last complete checkpoint."""
+    from .training.recipe import run
+
+    return run(resume_dir=Path(run_dir), extra_callbacks=callbacks)
+
+
+def pretrain(config: PretrainConfig, *, run_name: str | None = None, callbacks: Sequence[Any] = ()) -> RunResult:
+    """ELECTRA replaced-token-detection pretraining; fine-tune ``result.discriminator_dir`` like any encoder."""
+    from .training.recipe import run_pretraining
+
+    name = run_name or ("pretrain-scratch" if config.model.from_scratch else "pretrain")
+    return run_pretraining(config, run_name=name, extra_callbacks=callbacks)
+
+
+def load_model(model_dir: str | Path, *, precision: str = "fp32", compile: bool = False) -> Predictor:
+    """Load a trained model folder for prediction: ``.predict(texts)``, ``.logits(texts)``, ``.score(dataset)``.
+
+    Args:
+        model_dir: A ``model/`` folder written by :func:`fit`.
+        precision: fp32; bf16 (autocast; CPUs with bf16 support, CUDA); int8 (dynamic quantisation, CPU).
+        compile: Run the model through ``torch.compile`` (pays off on many thousands of texts).
+    """
+    from .inference.predictor import Predictor
+
+    return Predictor.from_folder(model_dir, precision=precision, compile=compile)
+
+
+def predict(
+    model: str | Path | Predictor, texts: Sequence[str], *, batch_size: int = 64, precision: str = "fp32"
+) -> list[dict[str, Any]]:
+    """Label texts: per text a dict with ``label``, ``score`` and ``probabilities`` (multi-label: ``labels``)."""
+    from .inference.evaluate import as_predictor
+
+    if isinstance(texts, str):
+        raise DataError("predict takes a list of texts, not one string: pass [text]")
+    return as_predictor(model, precision).predict(list(texts), batch_size=batch_size)
+
+
+def evaluate(
+    model: str | Path | Predictor,
+    data: str | Path | None = None,
+    *,
+    texts: Sequence[str] | None = None,
+    labels: Sequence[Any] | None = None,
+    fmt: str | None = None,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    batch_size: int = 64,
+    precision: str = "fp32",
+    compile: bool = False,
+    output: str | Path | None = None,
+) -> dict[str, Any]:
+    """Score a trained model on a labelled file, or on ``texts`` with their ``labels``.
+
+    Args:
+        model: A model folder or a loaded model (:func:`load_model`).
+        data: A labelled file, read with the run's reader and columns unless ``fmt`` / columns are given.
+        texts: Instead of ``data``: the texts ...
+        labels: ... and their labels (a name each; multi-label: a list of names each).
+        fmt: Reader of ``data``: nsmc, ynat, klue_json, imdb, sst2, table.
+        text_column: Text column for the table reader.
+        label_column: Label column for the table reader.
+        batch_size: Texts per forward pass.
+        precision: fp32, bf16 or int8.
+        compile: Run the model through ``torch.compile``.
+        output: Also write the metrics as JSON here.
+
+    Returns:
+        The metrics: accuracy and F1s (or the multi-label scores), per-class scores, confusion matrix, ``rows``.
+    """
+    from .inference.evaluate import evaluate_file, evaluate_texts
+
+    if (data is None) == (texts is None):
+        raise ConfigError("evaluate: pass either a labelled file (data) or texts with labels, not both or neither")
+    if texts is not None:
+        metrics = evaluate_texts(model, texts, labels if labels is not None else [], batch_size, precision)
+    else:
+        metrics = evaluate_file(model, str(data), fmt, text_column, label_column, batch_size, precision, compile)
+    if output is not None:
+        from .files import write_json
+
+        write_json(Path(output), metrics)
+    return metrics
+
+
+def predict_file(
+    model: str | Path | Predictor,
+    input_path: str | Path | None,
+    output_path: str | Path | None = None,
+    *,
+    text_column: str = "text",
+    batch_size: int = 64,
+    precision: str = "fp32",
+    compile: bool = False,
+) -> int:
+    """Label each text of a file (``.txt`` one per line, or a table's column; None: stdin) as JSON lines.
+
+    Returns:
+        The number of predictions written to ``output_path`` (None: stdout).
+    """
+    from .inference.evaluate import predict_file as _predict_file
+
+    source = str(input_path) if input_path is not None else None
+    target = str(output_path) if output_path is not None else None
+    return _predict_file(model, source, target, text_column, batch_size, precision, compile)
+
+
+def build_vocab(
+    corpus: Sequence[str | Path],
+    output: str | Path,
+    *,
+    size: int = 32000,
+    min_frequency: int = 2,
+    limit_alphabet: int = 10000,
+    unused_slots: int = 100,
+    documents: str = "line",
+    text_column: str = "text",
+) -> VocabResult:
+    """Train a cased, Hangul-safe WordPiece vocabulary on a corpus; writes a tokenizer folder to ``output``."""
+    from .vocab.build import build_vocab as _build_vocab
+
+    return _build_vocab(
+        [str(path) for path in corpus],
+        output,
+        size=size,
+        min_frequency=min_frequency,
+        limit_alphabet=limit_alphabet,
+        unused_slots=unused_slots,
+        documents=documents,
+        text_column=text_column,
+    )
+
+
+def extend_vocab(model: str | Path, words: Sequence[str] | str | Path, output: str | Path) -> list[WordExtension]:
+    """Write domain words (a list, or a file with one per line) into the ``[unused]`` slots of a vocabulary."""
+    from .vocab.extend import extend_vocab as _extend_vocab
+    from .vocab.extend import read_words
+
+    word_list = read_words(words) if isinstance(words, (str, Path)) else list(words)
+    return _extend_vocab(str(model), word_list, output)
+
+
+def config_keys(kind: str = "train") -> dict[str, str]:
+    """Every config key with its meaning: ``train`` (fine-tuning) or ``pretrain``, as ``{"train.epochs": "..."}``."""
+    sections = {
+        "train": (("data", DataConfig), ("model", ModelConfig), ("train", TrainConfig)),
+        "pretrain": (
+            ("model", PretrainModelConfig),
+            ("corpus", CorpusConfig),
+            ("objective", ObjectiveConfig),
+            ("train", PretrainTrainConfig),
+        ),
+    }
+    if kind not in sections:
+        raise ConfigError(f"config_keys({kind!r}): expected 'train' or 'pretrain'")
+    return {f"{name}.{key}": doc for name, cls in sections[kind] for key, doc in field_help(cls).items()}
+
+
+__all__ = [
+    "INFERENCE_PRECISIONS",
+    "ConfigError",
+    "DataError",
+    "ElectralabError",
+    "ModelLoadError",
+    "PretrainConfig",
+    "RunConfig",
+    "RunResult",
+    "build_vocab",
+    "config_keys",
+    "evaluate",
+    "extend_vocab",
+    "fit",
+    "load_config",
+    "load_model",
+    "load_pretrain_config",
+    "predict",
+    "predict_file",
+    "pretrain",
+    "preset_names",
+    "resume",
+]

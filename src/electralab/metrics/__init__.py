@@ -1,0 +1,1 @@
+"""Metric code: classification (scikit-learn), multi-label, decision thresholds. Imports no model or task."""

@@ -1,0 +1,40 @@
+"""What a run hands back: typed results of training, pretraining and vocabulary building (no heavy imports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class RunResult:
+    """Where a training run (fine-tuning or pretraining) wrote its files and what it measured.
+
+    Attributes:
+        run_dir: The run folder (resolved config, metrics.json, log_history.json, the report, checkpoints/).
+        outputs: The model folders it wrote, by name: ``model`` (fine-tuning) or ``discriminator`` and
+            ``generator`` (pretraining).
+        metrics: The content of ``metrics.json`` (``run``, ``dev``, ``test``, ``notes``, ``warnings``, ...).
+        report: The HTML report, or None on the non-main processes of a distributed run.
+    """
+
+    run_dir: Path
+    outputs: dict[str, Path] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    report: Path | None = None
+
+    @property
+    def model_dir(self) -> Path:
+        """The fine-tuned model folder (``model/``), or the discriminator's after pretraining."""
+        return self.outputs.get("model") or self.outputs["discriminator"]
+
+    @property
+    def discriminator_dir(self) -> Path:
+        """Pretraining: the discriminator folder (fine-tune it like any encoder)."""
+        return self.outputs["discriminator"]
+
+    @property
+    def generator_dir(self) -> Path:
+        """Pretraining: the generator folder (an ``ElectraForMaskedLM``)."""
+        return self.outputs["generator"]
