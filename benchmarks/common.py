@@ -25,6 +25,18 @@ def offline_model(name: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+def cpu_description() -> str:
+    """The CPU model and the flags that decide bf16 speed (AMX, AVX-512 BF16), from /proc/cpuinfo."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return "unknown"
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    wanted = [flag for flag in ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if flag in flags]
+    return f"{model} ({', '.join(wanted) or 'no AVX-512'})"
+
+
 def fresh_dir(path: str | Path) -> Path:
     """``path`` as a new, empty folder (whatever an earlier run left there is removed)."""
     path = Path(path)

@@ -124,12 +124,20 @@ def test_evaluate_in_lower_precision_stays_close(nsmc_run, tmp_path, capsys, pre
     assert abs(low["accuracy"] - fp32["accuracy"]) <= 0.05 and low["loss"] == pytest.approx(fp32["loss"], rel=0.1)
 
 
-PRESET_DATA = {"nsmc": "nsmc", "ynat": "klue_ynat", "imdb": "imdb", "sst2": "sst2", "unsmile": "korean_unsmile"}
+PRESET_DATA = {
+    "nsmc": "nsmc",
+    "ynat": "klue_ynat",
+    "imdb": "imdb",
+    "sst2": "sst2",
+    "unsmile": "korean_unsmile",
+    "conll2003": "conll2003",
+    "klue_ner": "klue_ner",
+}
 
 
 def test_every_preset_is_covered():
     assert preset_names() == sorted(PRESET_DATA)
-    assert len(list(PRESET_DIR.glob("*.yaml"))) == 5
+    assert len(list(PRESET_DIR.glob("*.yaml"))) == 7
 
 
 def _imdb_mixed(folder: Path) -> Path:
@@ -145,7 +153,7 @@ def _imdb_mixed(folder: Path) -> Path:
 
 @pytest.mark.parametrize("preset", sorted(PRESET_DATA))
 def test_preset_trains_through_the_cli(preset, korean_encoder, toy_encoder, tmp_path):
-    encoder = korean_encoder if preset in ("nsmc", "ynat", "unsmile") else toy_encoder
+    encoder = korean_encoder if preset in ("nsmc", "ynat", "unsmile", "klue_ner") else toy_encoder
     data_dir = _imdb_mixed(tmp_path / "imdb") if preset == "imdb" else SHARED_DATA / PRESET_DATA[preset]
     code = main(
         [
@@ -176,4 +184,4 @@ def test_preset_trains_through_the_cli(preset, korean_encoder, toy_encoder, tmp_
     assert resolved["train"]["learning_rate"] == preset_values["train"]["learning_rate"]
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["run"]["global_step"] == 2
-    assert metrics["test"]["rows"] == 20
+    assert metrics["test"]["rows"] == (24 if preset == "klue_ner" else 20)  # klue_ner carves 20% of 120 as test

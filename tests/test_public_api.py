@@ -24,11 +24,13 @@ SIGNATURES = {
     "PretrainConfig": "class",
     "RunConfig": "class",
     "RunResult": "class",
+    "CheckResult": "class",
     "build_vocab": (
         "(corpus: 'Sequence[str | Path]', output: 'str | Path', *, size: 'int' = 32000, min_frequency: 'int' "
         "= 2, limit_alphabet: 'int' = 10000, unused_slots: 'int' = 100, documents: 'str' = 'line', "
         "text_column: 'str' = 'text') -> 'VocabResult'"
     ),
+    "check": "(config: 'RunConfig', *, tokenizer: 'bool' = True, run_name: 'str' = 'check') -> 'CheckResult'",
     "config_keys": "(kind: 'str' = 'train') -> 'dict[str, str]'",
     "evaluate": (
         "(model: 'str | Path | Predictor', data: 'str | Path | None' = None, *, texts: 'Sequence[str] | None'"

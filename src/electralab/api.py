@@ -36,7 +36,7 @@ from .config import (
     preset_names,
 )
 from .errors import ConfigError, DataError, ElectralabError, ModelLoadError
-from .results import RunResult
+from .results import CheckResult, RunResult
 
 if TYPE_CHECKING:
     from .inference.predictor import Predictor
@@ -241,6 +241,21 @@ def predict_file(
     return _predict_file(model, source, target, text_column, batch_size, precision, compile)
 
 
+def check(config: RunConfig, *, tokenizer: bool = True, run_name: str = "check") -> CheckResult:
+    """Check the data a config names before training: duplicates, leakage, conflicting labels, lengths, coverage.
+
+    Writes ``check.json`` and ``check.html`` into a new folder under ``config.output_dir`` and prints the findings.
+
+    Args:
+        config: From :func:`load_config` (a model is optional: with one, token lengths and tokenizer coverage too).
+        tokenizer: Set False to skip the token checks even when the config names a model.
+        run_name: Prefix of the report folder.
+    """
+    from .checks.run import check_data
+
+    return check_data(config, run_name=run_name, with_tokenizer=tokenizer)
+
+
 def build_vocab(
     corpus: Sequence[str | Path],
     output: str | Path,
@@ -301,7 +316,9 @@ __all__ = [
     "PretrainConfig",
     "RunConfig",
     "RunResult",
+    "CheckResult",
     "build_vocab",
+    "check",
     "config_keys",
     "evaluate",
     "extend_vocab",

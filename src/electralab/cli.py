@@ -22,7 +22,10 @@ _OVERRIDE = re.compile(r"^[A-Za-z_]+(\.[A-Za-z_]+)+=")
 _PRECISION_HELP = "fp32; bf16 (autocast; CPUs with bf16 support, CUDA); int8 (dynamic quantisation, CPU)"
 _COMPILE_HELP = "run the model through torch.compile: faster on many texts, after seconds of compiling"
 _OVERRIDES_HELP = "dotted key=value overrides, applied last, e.g. train.epochs=2 model.dropout=0.2"
-_HEADLINE = ("accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_samples", "exact_match", "hamming_loss", "loss")
+_HEADLINE = (
+    "accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_samples", "exact_match", "hamming_loss",
+    "f1", "precision", "recall", "token_accuracy", "loss",
+)  # fmt: skip
 _console = Console(stderr=True)
 
 
@@ -81,9 +84,27 @@ def _build_parser() -> argparse.ArgumentParser:
         "--precision", default="fp32", choices=api.INFERENCE_PRECISIONS, help=_PRECISION_HELP
     )
     predict.add_argument("--compile", action="store_true", help=_COMPILE_HELP)
+    _add_check_parser(commands)
     _add_pretrain_parser(commands)
     _add_vocab_parser(commands)
     return parser
+
+
+def _add_check_parser(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser(
+        "check",
+        help="validate a dataset before training: duplicates, leakage, conflicting labels, lengths, coverage",
+        description="Check the files a preset or config names; writes check.json and check.html into a new folder "
+        "under --output-dir. With --model, also token lengths against data.max_length and tokenizer coverage.",
+        epilog=_keys_help("train"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("--preset", help="a shipped preset: " + ", ".join(api.preset_names()))
+    check.add_argument("--config", help="a YAML config file; applied after --preset")
+    check.add_argument("--data-dir", help="folder holding the preset's data files (data.data_dir)")
+    check.add_argument("--model", help="hub id or folder whose tokenizer the token checks use (optional)")
+    check.add_argument("--output-dir", help="parent folder of the report folder (default: runs)")
+    check.add_argument("overrides", nargs="*", help=_OVERRIDES_HELP)
 
 
 def _add_pretrain_parser(commands: argparse._SubParsersAction) -> None:
@@ -138,6 +159,15 @@ def _train(args: argparse.Namespace) -> None:
         overrides=args.overrides,
     )
     api.fit(config, run_name=args.preset or Path(args.config or "run").stem)
+
+
+def _check(args: argparse.Namespace) -> None:
+    config = api.load_config(
+        args.preset, args.config, model=args.model, data_dir=args.data_dir, output_dir=args.output_dir,
+        overrides=args.overrides,
+    )  # fmt: skip
+    name = args.preset or Path(args.config or "data").stem
+    api.check(config, tokenizer=args.model is not None, run_name=f"check-{name}")
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -223,7 +253,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``electralab`` console script."""
     args = _build_parser().parse_args(argv)
     try:
-        commands = {"train": _train, "evaluate": _evaluate, "predict": _predict, "pretrain": _pretrain, "vocab": _vocab}
+        commands = {
+            "train": _train,
+            "check": _check,
+            "evaluate": _evaluate,
+            "predict": _predict,
+            "pretrain": _pretrain,
+            "vocab": _vocab,
+        }
         commands[args.command](args)
     except ElectralabError as err:
         print(f"electralab: error: {err}", file=sys.stderr)

@@ -38,3 +38,20 @@ class RunResult:
     def generator_dir(self) -> Path:
         """Pretraining: the generator folder (an ``ElectraForMaskedLM``)."""
         return self.outputs["generator"]
+
+
+@dataclass
+class CheckResult:
+    """What ``electralab check`` found and where it wrote it.
+
+    Attributes:
+        folder: The report folder.
+        report: The content of ``check.json`` (per split and pair of splits; ``findings`` one line each).
+        json_path: ``check.json``.
+        html_path: ``check.html``.
+    """
+
+    folder: Path
+    report: dict[str, Any]
+    json_path: Path
+    html_path: Path

@@ -29,7 +29,8 @@ class DataConfig:
     """Where the data is and how it is read."""
 
     format: str = "table"
-    """Reader name: nsmc, ynat, klue_json, imdb, sst2 or table (CSV/TSV/JSONL)."""
+    """Reader name: nsmc, ynat, klue_json, imdb, sst2 or table (CSV/TSV/JSONL); token classification: conll,
+    klue_ner or tagged_jsonl."""
     data_dir: str | None = None
     """Folder the split files below are relative to (a preset's files already on disk)."""
     train_file: str | None = None
@@ -52,6 +53,15 @@ class DataConfig:
     """Multi-label: the label meaning 'none of the others' (e.g. clean), if the dataset has one."""
     dev_fraction: float = 0.1
     """Fraction of train carved out as dev when there is no dev file."""
+    test_fraction: float | None = None
+    """Token classification: when there is no test file, carve this fraction of train (by sentence, seeded) as test
+    (before the dev carve), e.g. 0.2 for KLUE-NER whose only public labelled file is its dev split."""
+    tag_scheme: Literal["BIO", "IOB2", "BIOES"] = "IOB2"
+    """Token classification: the tag scheme of the data (BIO and IOB2 are the same; BIOES adds E- and S-)."""
+    invalid_tags: Literal["repair", "refuse"] = "repair"
+    """Token classification: an I- tag that continues no entity is repaired to B- (counted in the notes) or refused."""
+    label_all_subtokens: bool = False
+    """Token classification: label every sub-token of a word (B- becomes I- after the first), not only the first."""
     max_length: int = 128
     """Tokens per example after truncation (per window with long_documents=windows)."""
     long_documents: Literal["truncate", "windows"] = "truncate"
@@ -73,10 +83,18 @@ class DataConfig:
     """Use only N test rows; see row_sample."""
     row_sample: Literal["first", "random"] = "first"
     """How max_*_rows picks rows: the first N, or N at random (seeded; for files sorted by label, like IMDB)."""
+    deduplicate: Literal["none", "train", "leakage", "both"] = "none"
+    """Drop repeated texts before training: train (later copies of a text in train), leakage (dev rows whose text
+    occurs in train, test rows whose text occurs in train or dev), both, or none. Texts compare with surrounding
+    whitespace stripped; the counts go to the notes and metrics.json."""
+    check: bool = True
+    """Run the cheap data checks (empties, duplicates, leakage, conflicting labels) and report them in the run."""
     allow_hangul_normalization: bool = False
     """Allow a tokenizer whose normaliser rewrites Hangul syllables (e.g. lowercasing + accent stripping)."""
 
     def __post_init__(self) -> None:
+        if self.test_fraction is not None and not 0.0 < self.test_fraction < 1.0:
+            raise ConfigError(f"data.test_fraction={self.test_fraction}: expected a number between 0 and 1 (or null)")
         if not 0.0 < self.dev_fraction < 1.0:
             raise ConfigError(f"data.dev_fraction={self.dev_fraction}: expected a number between 0 and 1")
         if self.max_length < 8:
@@ -118,7 +136,7 @@ class ModelConfig:
     name_or_path: str | None = None
     """Hub id or local folder of any encoder AutoModel can load (ELECTRA, BERT, RoBERTa, ...)."""
     head: str = "cls"
-    """Head on the encoder: cls, mean, max, attention, lstm, gru, cnn."""
+    """Head on the encoder: cls, mean, max, attention, lstm, gru, cnn; token classification: linear, lstm, cnn."""
     reuse_pooler: bool = True
     """cls head: start from the encoder's pretrained pooler (dense + tanh) when the checkpoint has one."""
     dropout: float | None = None
@@ -129,6 +147,9 @@ class ModelConfig:
     """Kernel widths of the cnn head."""
     cnn_filters: int = 128
     """Filters per kernel width of the cnn head."""
+    crf: bool = False
+    """Token classification: a CRF on top of the token head (Viterbi decoding, transitions the scheme forbids are
+    never taken)."""
     attention: Literal["auto", "sdpa", "eager"] = "auto"
     """Attention kernel in training: auto (the model's default; bf16 eager attention on a CPU is faster but
     trained worse here), sdpa (PyTorch's fused kernel) or eager (plain matmuls)."""
@@ -178,7 +199,8 @@ class TrainConfig:
     logging_steps: int = 50
     """Steps between training-loss logs."""
     metric_for_best: str = "accuracy"
-    """Dev metric that selects the best checkpoint: accuracy, f1_macro, f1_micro, f1_weighted, loss."""
+    """Dev metric that selects the best checkpoint: accuracy, f1_macro, f1_micro, f1_weighted, loss (token
+    classification: f1, precision, recall, token_accuracy, loss)."""
     keep_checkpoints: int = 2
     """Checkpoints kept on disk (the best one is always kept)."""
     early_stopping_patience: int | None = None
@@ -271,7 +293,7 @@ class RunConfig:
     """Everything a run needs; written resolved into every run folder."""
 
     task: str = "sequence_classification"
-    """Task name: sequence_classification or multi_label_classification."""
+    """Task name: sequence_classification, multi_label_classification or token_classification."""
     output_dir: str = "runs"
     """Parent folder; each run gets its own timestamped folder inside it."""
     data: DataConfig = field(default_factory=DataConfig)

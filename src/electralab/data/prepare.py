@@ -15,6 +15,7 @@ from datasets import Dataset
 from ..config import DataConfig
 from ..errors import ConfigError, DataError
 from .multilabel import check_multilabel_names_seen, multilabel_checks, read_multilabel_split
+from .quality import digest, exact_key
 from .readers import read_split
 from .splits import carve_dev_split, check_labels_seen
 
@@ -29,6 +30,8 @@ class Splits:
     label_names: list[str]
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
+    """Rows dropped by ``data.deduplicate``, per split (``train``, ``dev``, ``test``)."""
 
 
 def _natural_key(label: str) -> tuple:
@@ -120,6 +123,59 @@ def _read_rows(reader: _SingleLabel | _MultiLabel, path: Path, max_rows: int | N
     return dataset.select(np.sort(picked))
 
 
+def _keys(dataset: Dataset) -> list[bytes | None]:
+    return [digest(key) if (key := exact_key(text)) else None for text in dataset["text"][:]]
+
+
+def _drop_rows(dataset: Dataset, drop: list[int]) -> Dataset:
+    if not drop:
+        return dataset
+    gone = set(drop)
+    return dataset.select([i for i in range(len(dataset)) if i not in gone])
+
+
+def deduplicate(splits: dict[str, Dataset], mode: str) -> tuple[dict[str, Dataset], dict[str, int]]:
+    """Apply ``data.deduplicate`` to the splits; returns them and the rows dropped per split.
+
+    ``train`` drops repeated texts in train (the first copy stays); ``leakage`` drops dev rows whose text occurs
+    in train and test rows whose text occurs in train or dev; ``both`` does both; ``none`` nothing.
+
+    Texts are compared with surrounding whitespace stripped; empty texts are left alone.
+    """
+    dropped: dict[str, int] = {}
+    if mode in ("train", "both"):
+        seen: set[bytes] = set()
+        drop = []
+        for i, key in enumerate(_keys(splits["train"])):
+            if key is not None and key in seen:
+                drop.append(i)
+            seen.add(key)
+        splits["train"], dropped["train"] = _drop_rows(splits["train"], drop), len(drop)
+    if mode in ("leakage", "both"):
+        seen_keys = {key for key in _keys(splits["train"]) if key is not None}
+        for name in ("dev", "test"):  # dev against train; test against train and dev (used to pick the model)
+            if splits.get(name) is not None:
+                keys = _keys(splits[name])
+                drop = [i for i, key in enumerate(keys) if key in seen_keys]
+                splits[name], dropped[name] = _drop_rows(splits[name], drop), len(drop)
+                seen_keys.update(key for key in keys if key is not None)
+    return splits, dropped
+
+
+def read_raw_splits(data: DataConfig, seed: int, multi_label: bool = False) -> dict[str, Dataset]:
+    """The configured files as they are (row limits applied, nothing dropped or carved), for ``electralab check``."""
+    if data.train_file is None:
+        raise ConfigError("data.train_file is not set: use a --preset with --data-dir, or set data.train_file")
+    reader = _MultiLabel(data) if multi_label else _SingleLabel(data)
+    limits = {"train": data.max_train_rows, "dev": data.max_dev_rows, "test": data.max_test_rows}
+    files = {"train": data.train_file, "dev": data.dev_file, "test": data.test_file}
+    return {
+        name: _read_rows(reader, data.resolve(file), limits[name], data.row_sample, seed)
+        for name, file in files.items()
+        if file is not None
+    }
+
+
 def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Splits:
     """Read the configured files; carve a stratified, seeded dev split from train when there is no dev file."""
     if data.train_file is None:
@@ -130,6 +186,10 @@ def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Split
     train = _handle_empty(
         _read_rows(reader, train_path, data.max_train_rows, data.row_sample, seed), "train", data, notes
     )
+    dropped: dict[str, int] = {}
+    if data.deduplicate in ("train", "both"):  # before the dev carve, so that dev cannot repeat train
+        parts, dropped = deduplicate({"train": train}, "train")
+        train = parts["train"]
     if data.dev_file is not None:
         dev_path = data.resolve(data.dev_file)
         dev = _handle_empty(_read_rows(reader, dev_path, data.max_dev_rows, data.row_sample, seed), "dev", data, notes)
@@ -146,7 +206,17 @@ def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Split
         test = _handle_empty(
             _read_rows(reader, test_path, data.max_test_rows, data.row_sample, seed), "test", data, notes
         )
+    if data.deduplicate in ("leakage", "both"):
+        parts, leaked = deduplicate({"train": train, "dev": dev, "test": test}, "leakage")
+        dev, test = parts["dev"], parts["test"]
+        dropped.update(leaked)
+    if data.deduplicate != "none":
+        counts = ", ".join(f"{count} {split}" for split, count in dropped.items())
+        notes.append(f"data.deduplicate={data.deduplicate}: dropped {counts} rows")
+    if test is not None:
         reader.check(train, test, "test", test_path)
     reader.check(train, dev, "dev", dev_path)
     label_names, warnings = reader.label_names(train, train_path)
-    return Splits(train=train, dev=dev, test=test, label_names=label_names, notes=notes, warnings=warnings)
+    return Splits(
+        train=train, dev=dev, test=test, label_names=label_names, notes=notes, warnings=warnings, dropped=dropped
+    )

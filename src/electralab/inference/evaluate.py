@@ -18,7 +18,6 @@ from ..errors import ConfigError, DataError
 from .predictor import Predictor
 
 console = Console(stderr=True)
-HEADLINE = ("accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_samples", "exact_match", "hamming_loss", "loss")
 
 
 def as_predictor(model: str | Path | Predictor, precision: str = "fp32", compile: bool = False) -> Predictor:
@@ -68,11 +67,6 @@ def evaluate_texts(
     column = "labels" if labels and isinstance(labels[0], (list, tuple)) else "label"
     dataset = Dataset.from_dict({"text": list(texts), column: [list(x) if column == "labels" else x for x in labels]})
     return predictor.score(dataset, batch_size, source="the given texts")
-
-
-def headline(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The headline metrics present in ``metrics`` (accuracy, F1s, loss, ...) and ``rows``."""
-    return {key: metrics[key] for key in [*HEADLINE, "rows"] if key in metrics}
 
 
 def read_input_texts(input_path: str | None, text_column: str = "text") -> list[str]:

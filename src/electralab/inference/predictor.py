@@ -74,6 +74,7 @@ class Predictor:
         self.windows = windows or WindowSettings.from_model_config(model.config)
         self.task = task_for_model(model.config)
         self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self.bf16 = precision == "bf16"
         self.folder: Path | None = None
         """The model folder this predictor was loaded from (its run config names the data format)."""
 
@@ -116,11 +117,11 @@ class Predictor:
         """Label each text, with all ``probabilities``.
 
         Single-label: the predicted ``label`` and its ``score``. Multi-label: the predicted ``labels``, by
-        the per-label thresholds saved in the model (tuned on dev), else the global threshold.
+        the per-label thresholds saved in the model (tuned on dev), else the global threshold. Token
+        classification: the ``entities`` with character offsets.
         """
-        return self.task.present(self.model.config, texts, self.logits(texts, text_pairs, batch_size))
+        return self.task.predict_texts(self, list(texts), text_pairs, batch_size)
 
     def score(self, dataset: Any, batch_size: int = 64, source: str = "data") -> dict[str, Any]:
         """Full metrics on a labelled ``datasets.Dataset`` (``text`` [, ``text_pair``] and the task's labels)."""
-        pairs = dataset["text_pair"][:] if "text_pair" in dataset.column_names else None
-        return self.task.score(self.model.config, self.logits(dataset["text"][:], pairs, batch_size), dataset, source)
+        return self.task.score_dataset(self, dataset, batch_size, source)

@@ -30,6 +30,25 @@ class ElectralabPreTrainedModel(PreTrainedModel):
             return
         super()._init_weights(module)
 
+    def _attach_encoder(self, encoder: PreTrainedModel | None) -> float:
+        """Use ``encoder`` (or build one from the config) without its pooler; returns the head's dropout."""
+        self.encoder = encoder if encoder is not None else AutoModel.from_config(self.config.encoder)
+        if getattr(self.encoder, "pooler", None) is not None:
+            self.encoder.pooler = None  # heads pool for themselves; an unused pooler breaks DDP
+        dropout = self.config.head_dropout
+        return dropout if dropout is not None else self.config.encoder.hidden_dropout_prob
+
+    def encode(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None, token_type_ids: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoder's last hidden states (B, T, H) and the attention mask (all ones when not given)."""
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            inputs["token_type_ids"] = token_type_ids
+        return self.encoder(**inputs).last_hidden_state, attention_mask
+
 
 class ElectralabForSequenceClassification(ElectralabPreTrainedModel):
     """Any ``AutoModel`` encoder followed by a head from the registry.
@@ -40,11 +59,8 @@ class ElectralabForSequenceClassification(ElectralabPreTrainedModel):
 
     def __init__(self, config: ElectralabConfig, encoder: PreTrainedModel | None = None) -> None:
         super().__init__(config)
-        self.encoder = encoder if encoder is not None else AutoModel.from_config(config.encoder)
-        if getattr(self.encoder, "pooler", None) is not None:
-            self.encoder.pooler = None  # heads pool for themselves; an unused pooler breaks DDP
+        dropout = self._attach_encoder(encoder)
         enc = config.encoder
-        dropout = config.head_dropout if config.head_dropout is not None else enc.hidden_dropout_prob
         options = HeadOptions(
             cls_activation=config.cls_activation,
             rnn_hidden_size=config.rnn_hidden_size,
@@ -80,12 +96,7 @@ class ElectralabForSequenceClassification(ElectralabPreTrainedModel):
             labels: Class indices (B,), or multi-hot targets (B, L) for multi-label.
             **kwargs: Ignored (extra batch keys from the Trainer).
         """
-        if attention_mask is None:
-            attention_mask = torch.ones_like(input_ids)
-        encoder_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if token_type_ids is not None:
-            encoder_inputs["token_type_ids"] = token_type_ids
-        hidden = self.encoder(**encoder_inputs).last_hidden_state  # (B, T, H)
+        hidden, attention_mask = self.encode(input_ids, attention_mask, token_type_ids)  # (B, T, H)
         logits = self.head(hidden, attention_mask)  # (B, num_labels)
         loss = self.loss_fn(logits, labels) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits)

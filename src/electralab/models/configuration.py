@@ -37,3 +37,7 @@ class ElectralabConfig(PreTrainedConfig):
     window_stride: int | None = None
     window_aggregation: str = "mean"
     max_windows: int | None = None
+    crf: bool = False
+    tag_scheme: str = "IOB2"
+    label_all_subtokens: bool = False
+    tag_units: str = "word"

@@ -38,7 +38,7 @@ _RUN_LABELS = {
     "train_seconds": "Training time (s)",
 }
 
-_CSS = """
+CSS = """
 body { font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans KR", "Malgun Gothic", "Apple SD Gothic Neo",
        Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222;
        line-height: 1.45; }
@@ -62,7 +62,7 @@ a { color: #1a5fb4; }
 """
 
 
-def _esc(value: Any) -> str:
+def escape(value: Any) -> str:
     """Escape any value for HTML text or attribute content."""
     return html.escape("" if value is None else str(value), quote=True)
 
@@ -82,9 +82,9 @@ def _fmt(value: Any) -> str:
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
-            return _esc(value)
+            return escape(value)
         return f"{value:.3f}"
-    return _esc(value)
+    return escape(value)
 
 
 def _cell(value: Any) -> str:
@@ -93,11 +93,11 @@ def _cell(value: Any) -> str:
     return f"<td{cls}>{_fmt(value)}</td>"
 
 
-def _table(headers: list[str], rows: list[list[Any]], numeric_columns: set[int] | None = None) -> str:
+def html_table(headers: list[str], rows: list[list[Any]], numeric_columns: set[int] | None = None) -> str:
     """Render a simple table; ``numeric_columns`` headers are right-aligned."""
     numeric_columns = numeric_columns or set()
     head = "".join(
-        f'<th class="num">{_esc(h)}</th>' if i in numeric_columns else f"<th>{_esc(h)}</th>"
+        f'<th class="num">{escape(h)}</th>' if i in numeric_columns else f"<th>{escape(h)}</th>"
         for i, h in enumerate(headers)
     )
     body = "\n".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
@@ -107,9 +107,9 @@ def _table(headers: list[str], rows: list[list[Any]], numeric_columns: set[int] 
 def embed_png(path: Path, alt: str) -> str:
     """Embed a PNG as base64 and link to the file beside the report."""
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    name = _esc(Path(path).name)
+    name = escape(Path(path).name)
     return (
-        f'<p><img class="plot" alt="{_esc(alt)}" src="data:image/png;base64,{data}"></p>\n'
+        f'<p><img class="plot" alt="{escape(alt)}" src="data:image/png;base64,{data}"></p>\n'
         f'<p class="meta">File: <a href="{name}">{name}</a></p>'
     )
 
@@ -131,7 +131,7 @@ def _section_run(run: Any) -> str:
     for key, value in run.items():
         if key not in _RUN_LABELS and not isinstance(value, (dict, list)):
             rows.append([key, value])
-    return "<h2>Run</h2>\n" + _table(["Field", "Value"], rows)
+    return "<h2>Run</h2>\n" + html_table(["Field", "Value"], rows)
 
 
 def _section_warnings(warnings: Any) -> str:
@@ -143,8 +143,18 @@ def _section_warnings(warnings: Any) -> str:
     items = [w for w in warnings if w not in (None, "")]
     if not items:
         return ""
-    lis = "\n".join(f"<li>{_esc(w)}</li>" for w in items)
+    lis = "\n".join(f"<li>{escape(w)}</li>" for w in items)
     return f'<div class="warnings"><strong>Warnings</strong>\n<ul>\n{lis}\n</ul>\n</div>'
+
+
+def _section_data_check(found: Any) -> str:
+    """The data checks' findings (duplicates, leakage, conflicting labels) on the splits the run used."""
+    if not isinstance(found, list):
+        return ""
+    if not found:
+        return "<h2>Data checks</h2>\n<p>No empty texts, duplicates, leakage or conflicting labels found.</p>"
+    items = "\n".join(f"<li>{escape(line)}</li>" for line in found)
+    return f"<h2>Data checks</h2>\n<ul>\n{items}\n</ul>"
 
 
 def _section_headline(splits: dict[str, dict]) -> str:
@@ -160,13 +170,13 @@ def _section_headline(splits: dict[str, dict]) -> str:
         return ""
     names = list(splits)
     rows = [[key] + [splits[n].get(key) for n in names] for key in keys]
-    html_out = "<h2>Headline metrics</h2>\n" + _table(
+    html_out = "<h2>Headline metrics</h2>\n" + html_table(
         ["Metric"] + names, rows, numeric_columns=set(range(1, len(names) + 1))
     )
     for name, split in splits.items():
         if split.get("collapsed"):
             html_out += (
-                f'\n<p class="note">{_esc(name)}: predictions collapsed onto a single class '
+                f'\n<p class="note">{escape(name)}: predictions collapsed onto a single class '
                 "(the model predicts almost only one label).</p>"
             )
     return html_out
@@ -194,7 +204,7 @@ def _section_per_class(name: str, split: dict) -> str:
             row.append(predicted.get(label, 0))
         row += [scores.get(key) for key in extra]
         rows.append(row)
-    return f"<div><h3>{_esc(name)}</h3>\n" + _table(headers, rows, set(range(1, len(headers)))) + "\n</div>"
+    return f"<div><h3>{escape(name)}</h3>\n" + html_table(headers, rows, set(range(1, len(headers)))) + "\n</div>"
 
 
 def _section_wrong(wrong_examples: Any, split_name: str | None) -> str:
@@ -207,11 +217,11 @@ def _section_wrong(wrong_examples: Any, split_name: str | None) -> str:
     rows = []
     for i, ex in enumerate(shown, start=1):
         rows.append(
-            f'<tr><td class="num">{i}</td><td class="text">{_esc(ex.get("text"))}</td>'
-            f"<td>{_esc(ex.get('label'))}</td><td>{_esc(ex.get('predicted'))}</td>"
+            f'<tr><td class="num">{i}</td><td class="text">{escape(ex.get("text"))}</td>'
+            f"<td>{escape(ex.get('label'))}</td><td>{escape(ex.get('predicted'))}</td>"
             f"{_cell(ex.get('confidence'))}</tr>"
         )
-    where = f" ({_esc(split_name)})" if split_name else ""
+    where = f" ({escape(split_name)})" if split_name else ""
     total = len(wrong_examples)
     caption = f"Showing {len(shown)} of {total}." if total > len(shown) else ""
     return (
@@ -245,7 +255,7 @@ def _section_confusion(splits: dict[str, dict], run_dir: Path) -> str:
             logger.warning("Could not plot the %s confusion matrix", name, exc_info=True)
             continue
         return (
-            f"<h2>Confusion matrix ({_esc(name)})</h2>\n"
+            f"<h2>Confusion matrix ({escape(name)})</h2>\n"
             '<p class="meta">Rows are true labels, columns predicted; colour is the row fraction.</p>\n'
             + embed_png(cm_path, f"{name} confusion matrix")
         )
@@ -279,9 +289,10 @@ def write_report(
 
     parts: list[str] = []
     generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    parts.append(f'<h1>{_esc(title)}</h1>\n<p class="meta">Generated {_esc(generated)}</p>')
+    parts.append(f'<h1>{escape(title)}</h1>\n<p class="meta">Generated {escape(generated)}</p>')
     parts.append(_section_warnings(metrics.get("warnings")))
     parts.append(_section_run(metrics.get("run")))
+    parts.append(_section_data_check((metrics.get("run") or {}).get("data_check")))
     parts.append(_section_headline(splits))
 
     parts.append(_section_curves(log_history, run_dir))
@@ -298,7 +309,7 @@ def write_report(
     document = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
     report_path = run_dir / REPORT_NAME
     atomic_write(report_path, document)

@@ -246,3 +246,29 @@ def plot_confusion_matrix(matrix: list[list[int]], label_names: list[str], path:
             finally:
                 plt.close(fig)
     return path
+
+
+def plot_length_histograms(lengths: dict[str, dict], path: Path) -> Path | None:
+    """Token lengths per split (histograms from ``check.json``) with ``data.max_length`` marked."""
+    splits = {name: found for name, found in lengths.items() if found.get("histogram")}
+    if not splits:
+        return None
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with plt.rc_context({"font.family": _font_family()}):
+        fig, ax = plt.subplots(figsize=(7.5, 3.6))
+        try:
+            for name, found in splits.items():
+                counts, edges = found["histogram"]["counts"], found["histogram"]["edges"]
+                shares = np.asarray(counts, dtype=float) / max(sum(counts), 1)
+                ax.stairs(shares, edges, label=name, linewidth=1.6)
+            max_length = next(iter(splits.values()))["max_length"]
+            ax.axvline(max_length, color="#d93025", linestyle="--", label=f"data.max_length={max_length}")
+            ax.set_xlabel("tokens per text (special tokens included)")
+            ax.set_ylabel("share of texts")
+            ax.legend()
+            fig.tight_layout()
+            fig.savefig(path, dpi=110)
+        finally:
+            plt.close(fig)
+    return path

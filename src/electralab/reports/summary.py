@@ -9,7 +9,10 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-SUMMARY_KEYS = ("accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_micro_at_0.5", "f1_macro_at_0.5", "loss")
+SUMMARY_KEYS = (
+    "accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_micro_at_0.5", "f1_macro_at_0.5",
+    "f1", "precision", "recall", "token_accuracy", "loss",
+)  # fmt: skip
 console = Console(stderr=True)
 
 

@@ -1,6 +1,6 @@
 """Tasks plugged into the common run skeleton, by name."""
 
-from . import classification, multilabel, pretraining  # noqa: F401  (registration)
+from . import classification, multilabel, pretraining, token_classification  # noqa: F401  (registration)
 from .base import (
     TASKS,
     FinalEvaluation,

@@ -139,6 +139,18 @@ class ServingTask(ABC):
     def present(self, model_config: Any, texts: Sequence[str], logits: Any) -> list[dict[str, Any]]:
         """One JSON-ready prediction per text."""
 
+    def predict_texts(
+        self, predictor: Any, texts: Sequence[str], text_pairs: Sequence[str] | None, batch_size: int
+    ) -> list[dict[str, Any]]:
+        """Predictions for texts: the predictor's logits, presented (a task may run the model its own way)."""
+        return self.present(predictor.model.config, texts, predictor.logits(texts, text_pairs, batch_size))
+
+    def score_dataset(self, predictor: Any, dataset: Any, batch_size: int, source: str) -> dict[str, Any]:
+        """Full metrics of the predictor on a labelled dataset."""
+        pairs = dataset["text_pair"][:] if "text_pair" in dataset.column_names else None
+        logits = predictor.logits(dataset["text"][:], pairs, batch_size)
+        return self.score(predictor.model.config, logits, dataset, source)
+
 
 TASKS: dict[str, type[Task]] = {}
 

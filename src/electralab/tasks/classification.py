@@ -22,7 +22,7 @@ from ..models.losses import SINGLE_LABEL, resolve_loss_name
 from .base import FinalEvaluation, TrainingParts, register_task
 from .scoring import text_logits
 from .sequence import EncoderTask, PreparedData
-from .text_checks import tokenizer_checks, window_notes
+from .text_checks import data_check, tokenizer_checks, window_notes
 
 WRONG_EXAMPLES = 20
 
@@ -53,6 +53,7 @@ class SequenceClassification(EncoderTask):
         """Read the splits, check the tokenizer on the training texts, tokenise train and dev."""
         splits = load_splits(config.data, config.train.seed)
         notes, warnings = tokenizer_checks(config, tokenizer, splits.train["text"][:])
+        check_notes, facts = data_check(config, splits, self.label_column)
         label2id = {name: i for i, name in enumerate(splits.label_names)}
         raw = {"train": splits.train, "dev": splits.dev}
         if splits.test is not None:
@@ -67,8 +68,9 @@ class SequenceClassification(EncoderTask):
             dev=encoded["dev"],
             raw=raw,
             label_names=splits.label_names,
-            notes=splits.notes + notes + window_notes(raw, encoded, config),
+            notes=splits.notes + notes + check_notes + window_notes(raw, encoded, config),
             warnings=warnings,
+            facts=facts,
         )
 
     def build_model(self, config: RunConfig, encoder: PreTrainedModel, data: PreparedData) -> PreTrainedModel:

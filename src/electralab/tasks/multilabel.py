@@ -19,7 +19,7 @@ from ..models.losses import MULTI_LABEL
 from .base import FinalEvaluation, TrainingParts, register_task
 from .classification import WRONG_EXAMPLES, SequenceClassification
 from .sequence import PreparedData
-from .text_checks import tokenizer_checks, window_notes
+from .text_checks import data_check, tokenizer_checks, window_notes
 
 
 def multi_hot(label_names: list[str]):  # noqa: ANN201
@@ -55,6 +55,7 @@ class MultiLabelClassification(SequenceClassification):
     """Text -> any subset of the labels."""
 
     name = "multi_label_classification"
+    label_column = "labels"
     metric_names = (
         "roc_auc_macro",
         "f1_micro",
@@ -70,6 +71,7 @@ class MultiLabelClassification(SequenceClassification):
         """Read multi-label splits, check the tokenizer, tokenise with multi-hot targets."""
         splits = load_splits(config.data, config.train.seed, multi_label=True)
         notes, warnings = tokenizer_checks(config, tokenizer, splits.train["text"][:])
+        check_notes, facts = data_check(config, splits, self.label_column)
         target = multi_hot(splits.label_names)
         raw = {"train": splits.train, "dev": splits.dev}
         if splits.test is not None:
@@ -86,8 +88,9 @@ class MultiLabelClassification(SequenceClassification):
             dev=encode["dev"],
             raw=raw,
             label_names=splits.label_names,
-            notes=splits.notes + notes + window_notes(raw, encode, config),
+            notes=splits.notes + notes + check_notes + window_notes(raw, encode, config),
             warnings=splits.warnings + warnings,
+            facts=facts,
         )
 
     def build_model(self, config: RunConfig, encoder: PreTrainedModel, data: PreparedData) -> PreTrainedModel:

@@ -17,6 +17,7 @@ from datasets import Dataset
 from transformers import EarlyStoppingCallback, EvalPrediction, PreTrainedModel, PreTrainedTokenizerBase, set_seed
 
 from ..config import RunConfig, config_from_dict
+from ..data.prepare import read_raw_splits
 from ..engine.callbacks import FreezeEncoderCallback
 from ..engine.params import apply_freezing
 from ..engine.rundir import save_run_config
@@ -38,6 +39,8 @@ class PreparedData:
     label_names: list[str]
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    """Facts for metrics.json's ``run`` section (data checks, rows dropped by data.deduplicate)."""
 
 
 class EncoderTask(Task, ServingTask):
@@ -46,6 +49,12 @@ class EncoderTask(Task, ServingTask):
     run_prefix = "run"
     metric_names: tuple[str, ...] = ()
     """Dev metrics the task reports; any can be ``train.metric_for_best``."""
+    label_column = "label"
+    """The label column of the task's raw splits (``labels``: a list of names per row)."""
+
+    def raw_splits(self, config: RunConfig) -> dict[str, Dataset]:
+        """The configured files as they are (row limits applied; nothing dropped or carved), for data checks."""
+        return read_raw_splits(config.data, config.train.seed, multi_label=self.label_column == "labels")
 
     def config_from_dict(self, values: dict[str, Any]) -> RunConfig:
         """Rebuild a :class:`RunConfig` (the ``run_config.yaml`` of a run folder)."""
@@ -115,6 +124,7 @@ class EncoderTask(Task, ServingTask):
                 "train_rows": len(data.train),
                 "dev_rows": len(data.dev),
                 "test_rows": len(data.raw["test"]) if "test" in data.raw else 0,
+                **data.facts,
             },
             state=data,
         )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from transformers import PreTrainedTokenizerBase
 
 from ..config import RunConfig
+from ..data.prepare import Splits
+from ..data.quality_report import check_splits
 from ..data.tokenize import UNK_WARN_RATE, check_korean_handling, unk_rate
 
 
@@ -34,3 +38,16 @@ def window_notes(raw: dict, encoded: dict, config: RunConfig) -> list[str]:
         f"(stride {windows.stride}, aggregated by {windows.aggregation})"
         for split in ("train", "dev")
     ]
+
+
+def data_check(config: RunConfig, splits: Splits, label_column: str) -> tuple[list[str], dict[str, Any]]:
+    """The cheap data checks on the splits a run uses: notes (one per finding) and facts for metrics.json."""
+    facts: dict[str, Any] = {}
+    if splits.dropped:
+        facts["deduplicated"] = dict(splits.dropped)
+    if not config.data.check:
+        return [], facts
+    parts = {"train": splits.train, "dev": splits.dev, **({"test": splits.test} if splits.test is not None else {})}
+    found = check_splits(parts, label_column, cheap=True)["findings"]
+    facts["data_check"] = found
+    return [f"check: {line}" for line in found], facts

@@ -1,0 +1,1 @@
+"""``electralab check``: validate a dataset before training (leakage, duplicates, conflicts, lengths, coverage)."""
