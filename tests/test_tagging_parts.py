@@ -28,7 +28,7 @@ def _brute_force(crf: CRF, emissions: torch.Tensor, length: int) -> tuple[float,
         score = start[path[0]] + emissions[0, path[0]]
         for t in range(1, length):
             score = score + moves[path[t - 1], path[t]] + emissions[t, path[t]]
-        scores[path] = float(score + crf.end[path[-1]])
+        scores[path] = float((score + crf.end[path[-1]]).detach())
     best = max(scores, key=scores.get)
     return float(torch.logsumexp(torch.tensor(list(scores.values())), 0)), list(best), scores[best]
 
@@ -115,6 +115,16 @@ def test_every_klue_ner_entity_survives_the_round_trip_through_tokens():
         total, lost = total + entities, lost + missing
     assert total == 14257  # PS 4,418 + QT 3,151 + DT 2,312 + OG 2,182 + LC 1,649 + TI 545 (SOURCE.md)
     assert lost == 0
+
+
+def test_sentencepiece_offsets_with_a_leading_space_still_start_their_unit():
+    # XLM-R style: "▁서울" has the offsets of " 서울" (the space included)
+    starts, ends, tags = [0, 2, 3], [1, 3, 4], ["B-PS", "B-LC", "I-LC"]  # text "김 서울"
+    offsets = [(0, 0), (0, 1), (1, 4), (0, 0)]
+    label2id = {"O": 0, "B-PS": 1, "I-PS": 2, "B-LC": 3, "I-LC": 4}
+    assert token_labels(offsets, starts, ends, tags, label2id) == [-100, 1, 3, -100]
+    assert unit_tags(offsets, [None, "B-PS", "B-LC", None], starts, ends) == tags
+    assert unreachable_entities(offsets, starts, ends, tags) == (2, 0)
 
 
 def test_readers_conll_klue_and_jsonl(tmp_path):

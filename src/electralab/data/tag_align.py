@@ -31,13 +31,29 @@ def _unit_at(char: int, starts: Sequence[int], ends: Sequence[int]) -> int | Non
     return i if i >= 0 and char < ends[i] else None
 
 
+def trimmed(
+    offsets: Sequence[tuple[int, int]], starts: Sequence[int], ends: Sequence[int]
+) -> list[tuple[int, int]]:
+    """Offsets with a leading space dropped: SentencePiece tokens (``▁서울``) start at the space before a word."""
+    out = []
+    for start, end in offsets:
+        if start != end and _unit_at(start, starts, ends) is None:
+            i = bisect.bisect_left(starts, start)
+            if i < len(starts) and starts[i] < end:
+                start = starts[i]
+        out.append((start, end))
+    return out
+
+
 def token_units(offsets: Sequence[tuple[int, int]], starts: Sequence[int], ends: Sequence[int]) -> list[int | None]:
     """For each token, the unit holding its first character (None for special tokens and spaces)."""
+    offsets = trimmed(offsets, starts, ends)
     return [None if start == end else _unit_at(start, starts, ends) for start, end in offsets]
 
 
 def first_tokens(offsets: Sequence[tuple[int, int]], starts: Sequence[int], ends: Sequence[int]) -> list[bool]:
     """For each token, whether it starts a unit (the tokens the tags are read from)."""
+    offsets = trimmed(offsets, starts, ends)
     units = token_units(offsets, starts, ends)
     return [unit is not None and offsets[i][0] == starts[unit] for i, unit in enumerate(units)]
 
@@ -51,6 +67,7 @@ def token_labels(
     label_all_subtokens: bool = False,
 ) -> list[int]:
     """Training labels of the tokens of one sentence (-100: not scored)."""
+    offsets = trimmed(offsets, starts, ends)
     labels = []
     for (start, _), unit in zip(offsets, token_units(offsets, starts, ends), strict=True):
         if unit is None:
@@ -68,6 +85,7 @@ def unit_tags(
     offsets: Sequence[tuple[int, int]], token_tags: Sequence[str | None], starts: Sequence[int], ends: Sequence[int]
 ) -> list[str]:
     """Tags of the units from the tags of the tokens (units no token reaches, e.g. cut off, get ``O``)."""
+    offsets = trimmed(offsets, starts, ends)
     token_starts = [start for start, end in offsets if start != end]
     spans = [(start, end, tag) for (start, end), tag in zip(offsets, token_tags, strict=True) if start != end]
     tags = []
@@ -88,6 +106,7 @@ def unreachable_entities(
     """Re-tag the gold entities through the tokens and back: (entities, entities lost on the way)."""
     from .tag_scheme import entity_spans
 
+    offsets = trimmed(offsets, starts, ends)
     units = token_units(offsets, starts, ends)
     token_tags = [None if unit is None else tags[unit] for unit in units]
     for i, ((start, _), unit) in enumerate(zip(offsets, units, strict=True)):
