@@ -92,11 +92,16 @@ def reference(preset: str, model: str, out, overrides: list[str], freeze_word_em
 
 
 def conll(args: argparse.Namespace) -> dict:
-    model, out = offline_model("minilm"), fresh_dir("out/ner_conll")
+    model = offline_model("minilm")
+    out = fresh_dir("out/ner_conll_all" if args.label_all_subtokens else "out/ner_conll")
     overrides = [
         f"data.data_dir={SHARED / 'data' / 'conll2003'}", f"train.epochs={args.epochs}", "train.report_to=[]",
         "train.progress_bar=false", "train.learning_rate=5e-5", "train.batch_size=32", "train.warmup=0.1",
     ]  # fmt: skip
+    if args.label_all_subtokens:  # ours only: every sub-token labelled (for the comparison with the pipeline)
+        overrides.append("data.label_all_subtokens=true")
+        return {"model": "all-MiniLM-L6-v2 (offline)", "epochs": args.epochs, "label_all_subtokens": True,
+                "ours_linear": ours("conll2003", model, out, overrides, "conll-ours-all")}  # fmt: skip
     return {
         "model": "all-MiniLM-L6-v2 (offline)", "epochs": args.epochs,
         "ours_linear": ours("conll2003", model, out, overrides, "conll-ours"),
@@ -183,10 +188,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--model", help="speed: a trained token-classification model folder")
     parser.add_argument("--texts", type=int, default=2000)
+    parser.add_argument("--label-all-subtokens", action="store_true", help="conll: ours only, every sub-token labelled")
+    parser.add_argument("--result", help="name of the result file (default ner_<what>)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     result = {"conll": conll, "klue": klue, "speed": speed}[args.what](args)
-    save_result(f"ner_{args.what}", {"cpu": cpu_description(), "torch_threads": torch.get_num_threads(), **result})
+    facts = {"cpu": cpu_description(), "torch_threads": torch.get_num_threads()}
+    save_result(args.result or f"ner_{args.what}", {**facts, **result})
 
 
 if __name__ == "__main__":
