@@ -77,19 +77,6 @@ class SplitIndex:
             self.labels[key][label_key(label)] += 1
 
 
-def index_split(name: str, texts: Iterable[str], labels: Iterable[Any] | None) -> SplitIndex:
-    """Hash every row of a split."""
-    index = SplitIndex(name)
-    for text, label in zip(texts, labels if labels is not None else _nones(), strict=False):
-        index.add(text, label)
-    return index
-
-
-def _nones() -> Iterable[None]:
-    while True:
-        yield None
-
-
 def duplicates(index: SplitIndex) -> dict[str, Any]:
     """Repeated texts inside a split: extra copies (rows beyond the first) and distinct texts repeated."""
     repeated = [(key, count) for key, count in index.exact.items() if count > 1]
