@@ -52,9 +52,7 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=_keys_help("train"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train.add_argument("--preset", help="a shipped preset: " + ", ".join(api.preset_names()))
-    train.add_argument("--config", help="a YAML config file (same keys as below); applied after --preset")
-    train.add_argument("--data-dir", help="folder holding the preset's data files (data.data_dir)")
+    _add_data_arguments(train)
     train.add_argument("--model", help="hub id or local folder of the encoder (model.name_or_path)")
     train.add_argument("--head", help="head on the encoder: cls, mean, max, attention, lstm, gru, cnn")
     train.add_argument("--output-dir", help="parent folder of the run folder (default: runs)")
@@ -90,6 +88,13 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """--preset, --config and --data-dir: where the data is, the same for train and check."""
+    parser.add_argument("--preset", help="a shipped preset: " + ", ".join(api.preset_names()))
+    parser.add_argument("--config", help="a YAML config file (same keys as below); applied after --preset")
+    parser.add_argument("--data-dir", help="folder holding the preset's data files (data.data_dir)")
+
+
 def _add_check_parser(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser(
         "check",
@@ -99,9 +104,7 @@ def _add_check_parser(commands: argparse._SubParsersAction) -> None:
         epilog=_keys_help("train"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check.add_argument("--preset", help="a shipped preset: " + ", ".join(api.preset_names()))
-    check.add_argument("--config", help="a YAML config file; applied after --preset")
-    check.add_argument("--data-dir", help="folder holding the preset's data files (data.data_dir)")
+    _add_data_arguments(check)
     check.add_argument("--model", help="hub id or folder whose tokenizer the token checks use (optional)")
     check.add_argument("--output-dir", help="parent folder of the report folder (default: runs)")
     check.add_argument("overrides", nargs="*", help=_OVERRIDES_HELP)

@@ -12,9 +12,7 @@ from .pretrain import (
     PretrainModelConfig,
     PretrainTrainConfig,
     build_pretrain_config,
-    load_pretrain_config,
     pretrain_config_from_dict,
-    save_pretrain_config,
 )
 from .run import (
     INFERENCE_PRECISIONS,
@@ -49,12 +47,10 @@ __all__ = [
     "build_pretrain_config",
     "config_from_dict",
     "field_help",
-    "load_pretrain_config",
     "load_yaml",
     "merge",
     "parse_override",
     "pretrain_config_from_dict",
     "preset_names",
-    "save_pretrain_config",
     "save_yaml",
 ]

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from ..errors import ConfigError
-from .parsing import apply_overrides, build_dataclass, load_yaml, merge, save_yaml
+from .parsing import apply_overrides, build_dataclass, load_yaml, merge
 
 CONFIG_NAME = "pretrain_config.yaml"
 
@@ -214,16 +212,3 @@ def build_pretrain_config(
 def pretrain_config_from_dict(values: dict[str, Any]) -> PretrainConfig:
     """Rebuild a :class:`PretrainConfig` from its ``to_dict`` form (e.g. a saved pretrain_config.yaml)."""
     return build_dataclass(PretrainConfig, values, "")
-
-
-def save_pretrain_config(run_dir: Path, config: PretrainConfig) -> None:
-    """Write the resolved config as YAML into ``run_dir``."""
-    save_yaml(run_dir / CONFIG_NAME, config.to_dict())
-
-
-def load_pretrain_config(run_dir: Path) -> PretrainConfig:
-    """Read the resolved config of a pretraining run folder (for resume)."""
-    path = run_dir / CONFIG_NAME
-    if not path.is_file():
-        raise ConfigError(f"{run_dir} has no {CONFIG_NAME}: pass a folder created by `electralab pretrain`")
-    return pretrain_config_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))
