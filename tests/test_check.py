@@ -119,3 +119,35 @@ def test_check_reads_tagged_data_through_its_task(tmp_path):
     report = json.loads((folder / "check.json").read_text(encoding="utf-8"))
     assert report["splits"]["train"]["rows"] == 300  # the file as it is: nothing carved
     assert report["labels"]["train"]["counts"]["O"] > report["labels"]["train"]["counts"]["B-PS"] > 0
+
+
+def test_tag_sequences_conflict_by_order_and_training_notes_them(tmp_path, toy_encoder, capsys):
+    from datasets import Dataset
+
+    words = {"text": ["kim met lee"] * 2, "tags": [["B-PER", "O", "O"], ["O", "O", "B-PER"]]}
+    report = check_splits({"train": Dataset.from_dict(words)}, "tags", cheap=True)
+    assert report["conflicts"]["train"]["texts"] == 1  # the same tags in another order: a conflict
+    same = {"text": ["kim met lee"] * 2, "tags": [["B-PER", "O", "O"]] * 2}
+    assert check_splits({"train": Dataset.from_dict(same)}, "tags", cheap=True)["conflicts"]["train"]["texts"] == 0
+
+    data = tmp_path / "data"
+    data.mkdir()
+    sentence = "-DOCSTART- -X- -X- O\n\nkim X X B-PER\nmet X X O\n\n"
+    (data / "train.txt").write_text(sentence + "lee X X B-PER\nmet X X O\n\nkim X X O\nmet X X O\n\n", encoding="utf-8")
+    (data / "valid.txt").write_text(sentence, encoding="utf-8")  # all of dev repeats train
+    (data / "test.txt").write_text(sentence + "park X X B-PER\n\n", encoding="utf-8")
+    train = ["--preset", "conll2003", "--data-dir", str(data), "--model", str(toy_encoder), "train.epochs=1",
+             "train.report_to=[]"]  # fmt: skip
+    assert main(["train", "--output-dir", str(tmp_path / "out"), *train]) == 0
+    (run,) = (tmp_path / "out").iterdir()
+    found = json.loads((run / "metrics.json").read_text(encoding="utf-8"))["run"]["data_check"]
+    assert "train: 1 texts appear with different labels (2 rows)" in found
+    assert any(line.startswith("test: 1 rows (50.0%; 1 distinct texts) also occur in train") for line in found)
+    assert main(["train", "--output-dir", str(tmp_path / "dedup"), *train, "data.deduplicate=both"]) == 2
+    assert "dev: no sentences left after data.deduplicate=both (all 1 repeat train)" in capsys.readouterr().err
+    (data / "valid.txt").write_text(sentence + "choi X X B-PER\n\n", encoding="utf-8")
+    assert main(["train", "--output-dir", str(tmp_path / "dedup"), *train, "data.deduplicate=both"]) == 0
+    (run,) = (tmp_path / "dedup").iterdir()
+    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["test"]["rows"] == 1 and metrics["dev"]["rows"] == 1
+    assert not any("leakage" in line for line in metrics["run"].get("data_check", []))

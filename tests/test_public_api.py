@@ -39,8 +39,7 @@ SIGNATURES = {
         "compile: 'bool' = False, output: 'str | Path | None' = None) -> 'dict[str, Any]'"
     ),
     "extend_vocab": (
-        "(model: 'str | Path', words: 'Sequence[str] | str | Path', output: 'str | Path') -> "
-        "'list[WordExtension]'"
+        "(model: 'str | Path', words: 'Sequence[str] | str | Path', output: 'str | Path') -> 'list[WordExtension]'"
     ),
     "fit": "(config: 'RunConfig', *, run_name: 'str | None' = None, callbacks: 'Sequence[Any]' = ()) -> 'RunResult'",
     "load_config": (
@@ -48,7 +47,10 @@ SIGNATURES = {
         " = None, data_dir: 'str | Path | None' = None, head: 'str | None' = None, output_dir: 'str | Path | "
         "None' = None, overrides: 'Overrides' = ()) -> 'RunConfig'"
     ),
-    "load_model": "(model_dir: 'str | Path', *, precision: 'str' = 'fp32', compile: 'bool' = False) -> 'Predictor'",
+    "load_model": (
+        "(model_dir: 'str | Path', *, precision: 'str' = 'fp32', compile: 'bool' = False, units: 'str | None' = "
+        "None) -> 'Predictor'"
+    ),
     "load_pretrain_config": (
         "(config_file: 'str | Path | None' = None, *, discriminator: 'str | Path | None' = None, generator: "
         "'str | Path | None' = None, from_scratch: 'str | None' = None, vocab: 'str | Path | None' = None, "
@@ -62,11 +64,10 @@ SIGNATURES = {
     "predict_file": (
         "(model: 'str | Path | Predictor', input_path: 'str | Path | None', output_path: 'str | Path | None' "
         "= None, *, text_column: 'str' = 'text', batch_size: 'int' = 64, precision: 'str' = 'fp32', compile: "
-        "'bool' = False) -> 'int'"
+        "'bool' = False, units: 'str | None' = None) -> 'int'"
     ),
     "pretrain": (
-        "(config: 'PretrainConfig', *, run_name: 'str | None' = None, callbacks: 'Sequence[Any]' = ()) -> "
-        "'RunResult'"
+        "(config: 'PretrainConfig', *, run_name: 'str | None' = None, callbacks: 'Sequence[Any]' = ()) -> 'RunResult'"
     ),
     "preset_names": "() -> 'list[str]'",
     "resume": "(run_dir: 'str | Path', *, callbacks: 'Sequence[Any]' = ()) -> 'RunResult'",

@@ -145,3 +145,25 @@ def test_readers_conll_klue_and_jsonl(tmp_path):
     broken.write_text("EU B-ORG\nrejects\n", encoding="utf-8")
     with pytest.raises(DataError, match="line 2: expected a token and its tag"):
         read_tagged("conll", broken)
+
+
+def test_report_highlights_gold_and_predicted_spans(tmp_path):
+    from datasets import Dataset
+
+    from electralab.reports.html import write_report
+    from electralab.tasks.token_classification import sentence_examples
+
+    text = "김철수 씨는 <서울>에서 일한다"
+    words = text.split(" ")
+    starts = [text.index(word) for word in words]
+    raw = Dataset.from_dict({"text": [text, "no entity"], "starts": [starts, [0, 3]],
+                             "ends": [[s + len(w) for s, w in zip(starts, words)], [2, 9]]})  # fmt: skip
+    gold = [["B-PER", "O", "B-LOC", "O"], ["O", "O"]]
+    guess = [["B-PER", "O", "O", "B-LOC"], ["O", "O"]]
+    (example,) = sentence_examples(raw, gold, guess)
+    assert example["gold_spans"] == [[0, 3, "PER"], [7, 13, "LOC"]]
+    assert example["predicted_spans"] == [[0, 3, "PER"], [14, 17, "LOC"]] and example["confidence"] == 2.0
+    page = write_report(tmp_path, {}, [], [example]).read_text(encoding="utf-8")
+    assert page.count('<mark class="hit">김철수<sub>PER</sub></mark>') == 2  # in the gold and the predicted line
+    assert '<mark class="missed">&lt;서울&gt;에서<sub>LOC</sub></mark>' in page
+    assert '<mark class="spurious">일한다<sub>LOC</sub></mark>' in page

@@ -116,3 +116,25 @@ def test_korean_characters_train_and_predict(tmp_path):
     (result,) = el.predict(run_dir / "model", ["김철수는 서울에서 2024년 3월에 일했다"])
     for entity in result["entities"]:
         assert "김철수는 서울에서 2024년 3월에 일했다"[entity["start"] : entity["end"]] == entity["text"]
+
+
+def test_subtoken_units_give_the_pipelines_simple_entities(ner_data, tmp_path, capsys):
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
+
+    run_dir, _ = _train(ner_data, tmp_path / "out", "data.label_all_subtokens=true")
+    texts = [" ".join(word for word, _ in sentence) for sentence in toy_sentences(30, 9)]
+    texts[0] = "seoulcity kim  busan city"  # an entity ending inside a word; two spaces
+    pipe = pipeline(
+        "token-classification", model=AutoModelForTokenClassification.from_pretrained(run_dir / "model"),
+        tokenizer=AutoTokenizer.from_pretrained(run_dir / "model"), aggregation_strategy="simple", device="cpu",
+    )  # fmt: skip
+    theirs = [{(e["entity_group"], e["start"], e["end"]) for e in found} for found in pipe(texts)]
+    (tmp_path / "in.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["predict", "--model", str(run_dir / "model"), "--input", str(tmp_path / "in.txt"),
+                 "--units", "token"]) == 0  # fmt: skip
+    mine = [json.loads(line)["entities"] for line in capsys.readouterr().out.splitlines()]
+    assert [{(e["label"], e["start"], e["end"]) for e in found} for found in mine] == theirs
+    assert sum(len(found) for found in theirs) >= 60  # the toy entities are found, not two empty lists
+    with pytest.raises(el.ConfigError, match="units='syllable'"):
+        el.load_model(run_dir / "model", units="syllable")

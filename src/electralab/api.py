@@ -148,17 +148,21 @@ def pretrain(config: PretrainConfig, *, run_name: str | None = None, callbacks: 
     return run_pretraining(config, run_name=name, extra_callbacks=callbacks)
 
 
-def load_model(model_dir: str | Path, *, precision: str = "fp32", compile: bool = False) -> Predictor:
+def load_model(
+    model_dir: str | Path, *, precision: str = "fp32", compile: bool = False, units: str | None = None
+) -> Predictor:
     """Load a trained model folder for prediction: ``.predict(texts)``, ``.logits(texts)``, ``.score(dataset)``.
 
     Args:
         model_dir: A ``model/`` folder written by :func:`fit`.
         precision: fp32; bf16 (autocast; CPUs with bf16 support, CUDA); int8 (dynamic quantisation, CPU).
         compile: Run the model through ``torch.compile`` (pays off on many thousands of texts).
+        units: Token classification: read tags per ``word``, ``char`` or sub-word ``token`` (entities may then
+            start inside a word, as in the Hugging Face pipeline's ``simple`` aggregation); default: as trained.
     """
     from .inference.predictor import Predictor
 
-    return Predictor.from_folder(model_dir, precision=precision, compile=compile)
+    return Predictor.from_folder(model_dir, precision=precision, compile=compile, units=units)
 
 
 def predict(
@@ -228,8 +232,11 @@ def predict_file(
     batch_size: int = 64,
     precision: str = "fp32",
     compile: bool = False,
+    units: str | None = None,
 ) -> int:
     """Label each text of a file (``.txt`` one per line, or a table's column; None: stdin) as JSON lines.
+
+    ``units``: token classification only, as in :func:`load_model`.
 
     Returns:
         The number of predictions written to ``output_path`` (None: stdout).
@@ -238,7 +245,7 @@ def predict_file(
 
     source = str(input_path) if input_path is not None else None
     target = str(output_path) if output_path is not None else None
-    return _predict_file(model, source, target, text_column, batch_size, precision, compile)
+    return _predict_file(model, source, target, text_column, batch_size, precision, compile, units)
 
 
 def check(config: RunConfig, *, tokenizer: bool = True, run_name: str = "check") -> CheckResult:

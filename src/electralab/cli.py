@@ -67,9 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--label-column", help="label column for the table reader")
     evaluate.add_argument("--output", help="write the metrics as JSON here too")
     evaluate.add_argument("--batch-size", type=int, default=64)
-    evaluate.add_argument(
-        "--precision", default="fp32", choices=api.INFERENCE_PRECISIONS, help=_PRECISION_HELP
-    )
+    evaluate.add_argument("--precision", default="fp32", choices=api.INFERENCE_PRECISIONS, help=_PRECISION_HELP)
     evaluate.add_argument("--compile", action="store_true", help=_COMPILE_HELP)
 
     predict = commands.add_parser("predict", help="label texts with a saved model (JSON lines out)")
@@ -78,10 +76,12 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", help="JSON lines file; default: stdout")
     predict.add_argument("--text-column", default="text", help="text column for .csv/.tsv/.jsonl input")
     predict.add_argument("--batch-size", type=int, default=64)
-    predict.add_argument(
-        "--precision", default="fp32", choices=api.INFERENCE_PRECISIONS, help=_PRECISION_HELP
-    )
+    predict.add_argument("--precision", default="fp32", choices=api.INFERENCE_PRECISIONS, help=_PRECISION_HELP)
     predict.add_argument("--compile", action="store_true", help=_COMPILE_HELP)
+    predict.add_argument(
+        "--units", choices=("word", "char", "token"),
+        help="token classification: read tags per word, character or sub-word token (default: as trained)",
+    )  # fmt: skip
     _add_check_parser(commands)
     _add_pretrain_parser(commands)
     _add_vocab_parser(commands)
@@ -205,6 +205,7 @@ def _predict(args: argparse.Namespace) -> None:
         batch_size=args.batch_size,
         precision=args.precision,
         compile=args.compile,
+        units=args.units,
     )
 
 

@@ -127,8 +127,6 @@ def parse_override(text: str) -> dict[str, Any]:
     return nested
 
 
-
-
 def field_help(cls: type) -> dict[str, str]:
     """Field docstrings of a config dataclass, for ``--help`` (read from the source)."""
     import ast

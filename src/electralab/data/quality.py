@@ -47,9 +47,11 @@ def digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
 
 
-def label_key(label: Any) -> str:
-    """A label (a name, or a list of names for multi-label rows) as one comparable string."""
-    return "|".join(sorted(label)) if isinstance(label, (list, tuple)) else str(label)
+def label_key(label: Any, ordered: bool = False) -> str:
+    """A label as one comparable string: a name, a set of names (multi-label) or, ``ordered``, a tag sequence."""
+    if isinstance(label, (list, tuple)):
+        return " ".join(label) if ordered else "|".join(sorted(label))
+    return str(label)
 
 
 @dataclass
@@ -62,6 +64,8 @@ class SplitIndex:
     exact: Counter = field(default_factory=Counter)
     normalised: Counter = field(default_factory=Counter)
     labels: dict[bytes, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    ordered_labels: bool = False
+    """Labels are tag sequences (order matters), not multi-label sets."""
 
     def add(self, text: str, label: Any) -> None:
         """Count one row."""
@@ -74,7 +78,7 @@ class SplitIndex:
         self.exact[key] += 1
         self.normalised[digest(normalised_key(text))] += 1
         if label is not None:
-            self.labels[key][label_key(label)] += 1
+            self.labels[key][label_key(label, self.ordered_labels)] += 1
 
 
 def duplicates(index: SplitIndex) -> dict[str, Any]:

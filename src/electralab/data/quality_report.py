@@ -24,7 +24,7 @@ def _texts(dataset: Dataset) -> Iterator[str]:
 
 
 def _index(name: str, dataset: Dataset, label_column: str | None) -> quality.SplitIndex:
-    index = quality.SplitIndex(name)
+    index = quality.SplitIndex(name, ordered_labels=label_column == "tags")
     has_labels = label_column is not None and label_column in dataset.column_names
     for batch in dataset.iter(batch_size=BATCH):
         labels = batch[label_column] if has_labels else [None] * len(batch["text"])
@@ -45,7 +45,8 @@ def check_splits(
 
     Args:
         splits: ``train`` / ``dev`` / ``test`` datasets with a ``text`` column and the label column.
-        label_column: ``label`` (a name per row), ``labels`` (a list of names per row) or None.
+        label_column: ``label`` (a name per row), ``labels`` (a set of names per row), ``tags`` (a tag per word
+            or character, in order) or None.
         tokenizer: With a tokenizer, also token lengths against ``max_length`` and tokenizer coverage.
         max_length: ``data.max_length``.
         cheap: Only the hash-based checks (rows, empties, duplicates, leakage, conflicts): what ``train`` runs.

@@ -31,9 +31,7 @@ def _unit_at(char: int, starts: Sequence[int], ends: Sequence[int]) -> int | Non
     return i if i >= 0 and char < ends[i] else None
 
 
-def trimmed(
-    offsets: Sequence[tuple[int, int]], starts: Sequence[int], ends: Sequence[int]
-) -> list[tuple[int, int]]:
+def trimmed(offsets: Sequence[tuple[int, int]], starts: Sequence[int], ends: Sequence[int]) -> list[tuple[int, int]]:
     """Offsets with a leading space dropped: SentencePiece tokens (``▁서울``) start at the space before a word."""
     out = []
     for start, end in offsets:

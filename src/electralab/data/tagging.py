@@ -61,7 +61,7 @@ def from_entities(text: str, entities: list[dict[str, Any]], where: str) -> Sent
             start, end, label = int(entity["start"]), int(entity["end"]), str(entity["label"])
         except (KeyError, TypeError, ValueError):
             raise DataError(
-                f"{where}: entity {entity!r}: expected {{\"start\": int, \"end\": int, \"label\": str}}; fix that row"
+                f'{where}: entity {entity!r}: expected {{"start": int, "end": int, "label": str}}; fix that row'
             ) from None
         if not 0 <= start < end <= len(text):
             raise DataError(f"{where}: entity {entity!r} is outside the text ({len(text)} characters); fix that row")
@@ -149,7 +149,7 @@ def _jsonl(path: Path) -> Iterator[Sentence]:
             yield from_entities(record["text"], record.get("entities") or [], where)
         else:
             raise DataError(
-                f"{where}: expected {{\"tokens\": [...], \"tags\": [...]}} or {{\"text\": ..., \"entities\": [...]}}"
+                f'{where}: expected {{"tokens": [...], "tags": [...]}} or {{"text": ..., "entities": [...]}}'
             )
 
 

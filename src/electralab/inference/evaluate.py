@@ -20,11 +20,13 @@ from .predictor import Predictor
 console = Console(stderr=True)
 
 
-def as_predictor(model: str | Path | Predictor, precision: str = "fp32", compile: bool = False) -> Predictor:
+def as_predictor(
+    model: str | Path | Predictor, precision: str = "fp32", compile: bool = False, units: str | None = None
+) -> Predictor:
     """A model folder loaded as a :class:`Predictor` (a Predictor is returned as it is)."""
     if isinstance(model, Predictor):
         return model
-    return Predictor.from_folder(model, precision=precision, compile=compile)
+    return Predictor.from_folder(model, precision=precision, compile=compile, units=units)
 
 
 def run_data_config(model_dir: str | Path) -> DataConfig | None:
@@ -90,9 +92,10 @@ def predict_file(
     batch_size: int = 64,
     precision: str = "fp32",
     compile: bool = False,
+    units: str | None = None,
 ) -> int:
     """Label each text of ``input_path`` (or stdin) and write JSON lines to ``output_path`` (or stdout)."""
-    predictor = as_predictor(model, precision, compile)
+    predictor = as_predictor(model, precision, compile, units)
     results = predictor.predict(read_input_texts(input_path, text_column), batch_size=batch_size)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
     if output_path is None:

@@ -25,6 +25,9 @@ from ..models.loading import load_tokenizer, prediction_attention, set_attention
 from ..tasks import task_for_model
 from ..tasks.scoring import text_logits
 
+UNITS = ("word", "char", "token")
+"""What a token-classification model's tags are read for at prediction time."""
+
 
 class Predictor:
     """Wraps a trained model and its tokenizer for fast batched inference.
@@ -40,6 +43,10 @@ class Predictor:
             was trained with (``long_documents`` in its config), else truncation.
         compile: Run the model through ``torch.compile`` (dynamic shapes). The first batches pay for the
             compilation (seconds to tens of seconds); it pays off on many thousands of texts.
+        units: Token classification only: what a tag is read for. ``word`` (whitespace-separated words) or
+            ``char`` (characters) read the first sub-token of each; ``token`` reads every sub-token, so an
+            entity may start or end inside a word (as the Hugging Face pipeline's ``simple`` aggregation
+            does). Default: what the model was trained on.
     """
 
     def __init__(
@@ -50,6 +57,7 @@ class Predictor:
         precision: str = "fp32",
         windows: WindowSettings | None = None,
         compile: bool = False,
+        units: str | None = None,
     ) -> None:
         if precision not in INFERENCE_PRECISIONS:
             raise ConfigError(f"precision={precision!r}: expected one of {', '.join(INFERENCE_PRECISIONS)}")
@@ -73,6 +81,11 @@ class Predictor:
         self.precision = precision
         self.windows = windows or WindowSettings.from_model_config(model.config)
         self.task = task_for_model(model.config)
+        if units is not None and (units not in UNITS or not hasattr(model.config, "tag_units")):
+            raise ConfigError(
+                f"units={units!r}: expected one of {', '.join(UNITS)}, for a token-classification model only"
+            )
+        self.units = units
         self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
         self.bf16 = precision == "bf16"
         self.folder: Path | None = None
@@ -80,7 +93,12 @@ class Predictor:
 
     @classmethod
     def from_folder(
-        cls, folder: str | Path, max_length: int | None = None, precision: str = "fp32", compile: bool = False
+        cls,
+        folder: str | Path,
+        max_length: int | None = None,
+        precision: str = "fp32",
+        compile: bool = False,
+        units: str | None = None,
     ) -> Predictor:
         """Load a saved electralab (or any sequence-classification) model folder."""
         folder = Path(folder)
@@ -93,7 +111,7 @@ class Predictor:
         tokenizer = load_tokenizer(str(folder))
         if max_length is None:
             max_length = min(int(getattr(model.config, "max_seq_length", 512)), tokenizer.model_max_length)
-        predictor = cls(model, tokenizer, max_length, precision, compile=compile)
+        predictor = cls(model, tokenizer, max_length, precision, compile=compile, units=units)
         predictor.folder = folder
         return predictor
 

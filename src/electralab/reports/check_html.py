@@ -14,6 +14,7 @@ from .plots import plot_length_histograms
 def _examples(title: str, examples: list[dict], value: str) -> str:
     if not examples:
         return ""
+
     def shown(found: Any) -> Any:
         return ", ".join(f"{key}: {count:,}" for key, count in found.items()) if isinstance(found, dict) else found
 

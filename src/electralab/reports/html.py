@@ -17,6 +17,7 @@ from typing import Any
 
 from ..files import atomic_write
 from .plots import plot_confusion_matrix, plot_learning_curves
+from .spans import SPAN_CSS, section_spans
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ _RUN_LABELS = {
     "train_seconds": "Training time (s)",
 }
 
-CSS = """
+CSS = (
+    """
 body { font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans KR", "Malgun Gothic", "Apple SD Gothic Neo",
        Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222;
        line-height: 1.45; }
@@ -60,6 +62,8 @@ td.text { max-width: 600px; word-break: break-word; white-space: pre-wrap; }
 img.plot { max-width: 100%; border: 1px solid #eee; }
 a { color: #1a5fb4; }
 """
+    + SPAN_CSS
+)
 
 
 def escape(value: Any) -> str:
@@ -214,6 +218,8 @@ def _section_wrong(wrong_examples: Any, split_name: str | None) -> str:
     shown = [ex for ex in wrong_examples if isinstance(ex, dict)][:MAX_WRONG_EXAMPLES]
     if not shown:
         return ""
+    if all("gold_spans" in ex for ex in shown):  # token classification: entities highlighted in the sentence
+        return section_spans(shown, len(wrong_examples), split_name)
     rows = []
     for i, ex in enumerate(shown, start=1):
         rows.append(

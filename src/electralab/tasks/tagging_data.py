@@ -9,6 +9,7 @@ from datasets import Dataset
 from transformers import PreTrainedTokenizerBase
 
 from ..config import DataConfig
+from ..data.prepare import deduplicate
 from ..data.tag_align import token_labels
 from ..data.tag_scheme import check_tag, repair, split_tag
 from ..data.tagging import read_tagged
@@ -41,6 +42,10 @@ def read_splits(data: DataConfig, seed: int) -> tuple[dict[str, Dataset], list[s
         raise ConfigError("data.train_file is not set: use a --preset with --data-dir, or set data.train_file")
     notes = []
     train = read_tagged(data.format, data.resolve(data.train_file), data.max_train_rows)
+    dropped: dict[str, int] = {}
+    if data.deduplicate in ("train", "both"):  # before any carve, so that dev and test cannot repeat train
+        parts, dropped = deduplicate({"train": train}, "train")
+        train = parts["train"]
     splits: dict[str, Dataset] = {}
     if data.test_file is not None:
         splits["test"] = read_tagged(data.format, data.resolve(data.test_file), data.max_test_rows)
@@ -54,6 +59,19 @@ def read_splits(data: DataConfig, seed: int) -> tuple[dict[str, Dataset], list[s
         train, splits["dev"] = carve(train, data.dev_fraction, seed)
         notes.append(f"dev: carved {len(splits['dev'])} sentences ({data.dev_fraction:.0%}, seed {seed}) out of train")
     splits["train"] = train
+    if data.deduplicate in ("leakage", "both"):
+        parts, leaked = deduplicate({"train": train, "dev": splits["dev"], "test": splits.get("test")}, "leakage")
+        splits.update({name: parts[name] for name in ("dev", "test") if parts.get(name) is not None})
+        dropped.update(leaked)
+    for name, split in splits.items():
+        if len(split) == 0:
+            raise DataError(
+                f"{name}: no sentences left after data.deduplicate={data.deduplicate} (all {dropped[name]} repeat "
+                "train); use data.deduplicate=train or give that split other sentences"
+            )
+    if data.deduplicate != "none":
+        counts = ", ".join(f"{count} {split}" for split, count in dropped.items())
+        notes.append(f"data.deduplicate={data.deduplicate}: dropped {counts} sentences")
     return {name: splits[name] for name in ("train", "dev", "test") if name in splits}, notes
 
 

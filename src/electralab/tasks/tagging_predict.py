@@ -32,6 +32,27 @@ def text_units(text: str, kind: str) -> tuple[list[int], list[int]]:
     return [s for s, _ in spans], [e for _, e in spans]
 
 
+def subtoken_units(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[tuple[list[int], list[int]]]:
+    """Spans of the sub-word tokens of each text (leading spaces dropped), for tags read off every sub-token.
+
+    This is how ``pipeline("token-classification", aggregation_strategy="simple")`` reads a model: entities may
+    start or end inside a word. Tokens that share a span with the token before them are skipped.
+    """
+    encoded = tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    units = []
+    for text, offsets in zip(texts, encoded["offset_mapping"], strict=True):
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in offsets:
+            while start < end and text[start].isspace():
+                start += 1
+            if start < end and (not ends or start >= ends[-1]):
+                starts.append(start)
+                ends.append(end)
+        units.append((starts, ends))
+    return units
+
+
 def _pad(rows: list[dict[str, list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
     width = max(len(row["input_ids"]) for row in rows)
     batch = {}

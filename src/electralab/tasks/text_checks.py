@@ -42,12 +42,15 @@ def window_notes(raw: dict, encoded: dict, config: RunConfig) -> list[str]:
 
 def data_check(config: RunConfig, splits: Splits, label_column: str) -> tuple[list[str], dict[str, Any]]:
     """The cheap data checks on the splits a run uses: notes (one per finding) and facts for metrics.json."""
-    facts: dict[str, Any] = {}
-    if splits.dropped:
-        facts["deduplicated"] = dict(splits.dropped)
-    if not config.data.check:
-        return [], facts
+    facts: dict[str, Any] = {"deduplicated": dict(splits.dropped)} if splits.dropped else {}
     parts = {"train": splits.train, "dev": splits.dev, **({"test": splits.test} if splits.test is not None else {})}
+    notes, found = split_findings(config, parts, label_column)
+    return notes, {**facts, **found}
+
+
+def split_findings(config: RunConfig, parts: dict[str, Any], label_column: str) -> tuple[list[str], dict[str, Any]]:
+    """Duplicates, leakage and conflicting labels across ``parts`` (unless ``data.check`` is off)."""
+    if not config.data.check:
+        return [], {}
     found = check_splits(parts, label_column, cheap=True)["findings"]
-    facts["data_check"] = found
-    return [f"check: {line}" for line in found], facts
+    return [f"check: {line}" for line in found], {"data_check": found}

@@ -18,10 +18,8 @@ from ..models.token_heads import TOKEN_HEADS
 from .base import FinalEvaluation, TrainingParts, register_task
 from .sequence import EncoderTask, PreparedData
 from .tagging_data import check_known, check_tags, encode, label_names, read_splits, unit_kind
-from .tagging_predict import entities_of, predict_unit_tags, text_units
-from .text_checks import tokenizer_checks
-
-EXAMPLES = 20
+from .tagging_predict import entities_of, predict_unit_tags, subtoken_units, text_units
+from .text_checks import split_findings, tokenizer_checks
 
 
 @register_task
@@ -65,6 +63,7 @@ class TokenClassification(EncoderTask):
             if split in raw:
                 check_known(raw[split], names, split, config.data)
         more_notes, warnings = tokenizer_checks(config, tokenizer, raw["train"]["text"][:])
+        check_notes, facts = split_findings(config, raw, self.label_column)
         label2id = {name: i for i, name in enumerate(names)}
         encoded = {split: encode(raw[split], tokenizer, config.data, label2id) for split in ("train", "dev")}
         cut = sum(1 for length in encoded["train"]["length"][:] if length >= config.data.max_length)
@@ -73,7 +72,8 @@ class TokenClassification(EncoderTask):
         self.label_names, self.kind = names, unit_kind(config.data, raw["train"])
         return PreparedData(
             train=encoded["train"], dev=encoded["dev"], raw=raw, label_names=names,
-            notes=notes + more_notes + [f"tags: {', '.join(names)}; units: {self.kind}s"], warnings=warnings,
+            notes=notes + more_notes + check_notes + [f"tags: {', '.join(names)}; units: {self.kind}s"],
+            warnings=warnings, facts=facts,
         )  # fmt: skip
 
     def build_model(self, config: RunConfig, encoder: PreTrainedModel, data: PreparedData) -> PreTrainedModel:
@@ -156,7 +156,11 @@ class TokenClassification(EncoderTask):
         """Entities ``{text, label, start, end, score}`` per text, offsets into the text, any length."""
         if text_pairs is not None:
             raise ConfigError("token classification tags single texts, not text pairs")
-        units = [text_units(text, predictor.model.config.tag_units) for text in texts]
+        kind = predictor.units or predictor.model.config.tag_units
+        if kind == "token":
+            units = subtoken_units(predictor.tokenizer, texts)
+        else:
+            units = [text_units(text, kind) for text in texts]
         predicted = predict_unit_tags(
             predictor.model, predictor.tokenizer, texts, units, predictor.max_length, batch_size,
             bf16=predictor.bf16, forward=predictor._forward,
@@ -168,21 +172,27 @@ class TokenClassification(EncoderTask):
 
 
 def sentence_examples(raw: Dataset, truth: list[list[str]], predicted: list[list[str]]) -> list[dict[str, Any]]:
-    """Sentences whose predicted entities differ from the gold ones (gold and predicted spans as text)."""
+    """Sentences whose predicted entities differ from the gold ones, most differences first.
+
+    Each keeps the gold and predicted spans as character offsets (``gold_spans``, ``predicted_spans``) for the
+    report to highlight, and as text (``label``, ``predicted``).
+    """
     examples = []
     for row, gold, guess in zip(raw, truth, predicted, strict=True):
         gold_spans, guess_spans = set(entity_spans(gold)), set(entity_spans(guess))
         if gold_spans == guess_spans:
             continue
+        text, starts, ends = row["text"], row["starts"], row["ends"]
 
-        def shown(spans: set, row: dict = row) -> str:
-            text, starts, ends = row["text"], row["starts"], row["ends"]
-            return "; ".join(f"{text[starts[a]:ends[b]]} ({kind})" for kind, a, b in sorted(spans, key=lambda s: s[1]))
+        def located(spans: set, starts: list = starts, ends: list = ends) -> list[list]:
+            return sorted([starts[first], ends[last], kind] for kind, first, last in spans)
 
-        examples.append({"text": row["text"], "label": shown(gold_spans), "predicted": shown(guess_spans),
+        def shown(spans: list, text: str = text) -> str:
+            return "; ".join(f"{text[start:end]} ({kind})" for start, end, kind in spans)
+
+        gold_located, guess_located = located(gold_spans), located(guess_spans)
+        examples.append({"text": text, "label": shown(gold_located), "predicted": shown(guess_located),
+                         "gold_spans": gold_located, "predicted_spans": guess_located,
                          "confidence": float(len(gold_spans ^ guess_spans))})  # fmt: skip
-        if len(examples) >= EXAMPLES:
-            break
+    examples.sort(key=lambda example: -example["confidence"])
     return examples
-
-
