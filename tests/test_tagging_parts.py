@@ -157,7 +157,7 @@ def test_report_highlights_gold_and_predicted_spans(tmp_path):
     words = text.split(" ")
     starts = [text.index(word) for word in words]
     raw = Dataset.from_dict({"text": [text, "no entity"], "starts": [starts, [0, 3]],
-                             "ends": [[s + len(w) for s, w in zip(starts, words)], [2, 9]]})  # fmt: skip
+                             "ends": [[s + len(w) for s, w in zip(starts, words, strict=True)], [2, 9]]})  # fmt: skip
     gold = [["B-PER", "O", "B-LOC", "O"], ["O", "O"]]
     guess = [["B-PER", "O", "O", "B-LOC"], ["O", "O"]]
     (example,) = sentence_examples(raw, gold, guess)
