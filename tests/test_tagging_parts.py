@@ -167,3 +167,15 @@ def test_report_highlights_gold_and_predicted_spans(tmp_path):
     assert page.count('<mark class="hit">김철수<sub>PER</sub></mark>') == 2  # in the gold and the predicted line
     assert '<mark class="missed">&lt;서울&gt;에서<sub>LOC</sub></mark>' in page
     assert '<mark class="spurious">일한다<sub>LOC</sub></mark>' in page
+
+
+def test_length_batches_keep_rows_and_token_budgets():
+    from electralab.models.batching import length_batches
+
+    lengths = [30, 5, 100, 7, 6, 200, 8, 9]
+    batches = length_batches(lengths, batch_size=3, max_tokens=40)
+    assert sorted(int(i) for batch in batches for i in batch) == list(range(8))  # every row once
+    for batch in batches:
+        assert len(batch) <= 3 and (len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= 40)
+    assert [[lengths[i] for i in batch] for batch in batches] == [[5, 6, 7], [8, 9], [30], [100], [200]]
+    assert len(length_batches(lengths, batch_size=3)) == 3  # rows only

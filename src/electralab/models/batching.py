@@ -8,6 +8,34 @@ import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
 
+CPU_BATCH_TOKENS = 1024
+"""Tokens per forward pass on a CPU (rows x padded length): beyond it, activations fall out of the caches and
+each token costs more (MiniLM on 2 cores: 32 rows of ~25 tokens ran 2.5x faster per text than 256 rows)."""
+
+
+def length_batches(lengths: list[int], batch_size: int, max_tokens: int | None = None) -> list[np.ndarray]:
+    """Row indices in batches of similar length.
+
+    A batch holds at most ``batch_size`` rows and, when given, at most ``max_tokens`` padded tokens (rows times
+    the longest row), but always at least one row.
+    """
+    order = np.argsort(lengths, kind="stable")
+    batches, start = [], 0
+    while start < len(order):
+        end = start + 1  # ascending lengths: the row at ``end`` is the longest if added
+        while end < len(order) and end - start < batch_size:
+            if max_tokens is not None and (end - start + 1) * lengths[order[end]] > max_tokens:
+                break
+            end += 1
+        batches.append(order[start:end])
+        start = end
+    return batches
+
+
+def batch_tokens(device: torch.device) -> int | None:
+    """The token budget of a forward pass on ``device`` (None: rows only, as on a GPU)."""
+    return CPU_BATCH_TOKENS if device.type == "cpu" else None
+
 
 @torch.inference_mode()
 def batched_logits(
@@ -24,7 +52,7 @@ def batched_logits(
         model: The model (its first parameter's device is used).
         tokenizer: Pads each batch.
         encoded: Token columns (``input_ids``, ``attention_mask`` [, ``token_type_ids``]), one list per row.
-        batch_size: Rows per forward pass.
+        batch_size: Most rows per forward pass (on a CPU also at most :data:`CPU_BATCH_TOKENS` padded tokens).
         bf16: Run under bf16 autocast.
         forward: A compiled or otherwise wrapped ``model`` to call instead of ``model`` itself.
 
@@ -33,11 +61,10 @@ def batched_logits(
         to the longest row (T).
     """
     forward = model if forward is None else forward
-    order = np.argsort([len(ids) for ids in encoded["input_ids"]], kind="stable")
     device = next(model.parameters()).device
-    rows: list[np.ndarray | None] = [None] * len(order)
-    for start in range(0, len(order), batch_size):
-        index = order[start : start + batch_size]
+    lengths = [len(ids) for ids in encoded["input_ids"]]
+    rows: list[np.ndarray | None] = [None] * len(lengths)
+    for index in length_batches(lengths, batch_size, batch_tokens(device)):
         features = [{key: encoded[key][i] for key in encoded} for i in index]
         batch = tokenizer.pad(features, return_tensors="pt")
         batch = {k: v.to(device) for k, v in batch.items()}

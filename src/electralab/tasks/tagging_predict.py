@@ -19,6 +19,7 @@ from transformers import PreTrainedTokenizerBase
 
 from ..data.tag_align import first_tokens, unit_tags
 from ..data.tag_scheme import entity_spans
+from ..models.batching import batch_tokens, length_batches
 
 _WORD = re.compile(r"\S+")
 
@@ -67,10 +68,9 @@ def _window_tags(model: Any, encoded: dict[str, list], batch_size: int, bf16: bo
     """(tag ids, tag probabilities) per token of every window, batched by length."""
     device = next(model.parameters()).device
     keys = [key for key in ("input_ids", "attention_mask", "token_type_ids", "first_token_mask") if key in encoded]
-    order = np.argsort([len(ids) for ids in encoded["input_ids"]], kind="stable")
-    results: list[Any] = [None] * len(order)
-    for start in range(0, len(order), batch_size):
-        index = order[start : start + batch_size]
+    lengths = [len(ids) for ids in encoded["input_ids"]]
+    results: list[Any] = [None] * len(lengths)
+    for index in length_batches(lengths, batch_size, batch_tokens(device)):
         batch = _pad([{key: list(encoded[key][i]) for key in keys} for i in index], model.config.pad_token_id or 0)
         batch = {key: value.to(device) for key, value in batch.items()}
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
