@@ -26,6 +26,8 @@ from ..errors import ConfigError
 from ..files import write_json
 from ..results import RunResult
 from ..tasks import Task, TrainingParts, get_task
+from .pruning import prune_checkpoints
+from .record import record_run, write_model_cards
 
 console = Console(stderr=True)
 
@@ -157,9 +159,12 @@ def _finish(
     }
     if not main_process:
         return RunResult(run_dir=run_dir, outputs=outputs, metrics=metrics)
+    metrics["notes"] = metrics["notes"] + prune_checkpoints(run_dir / CHECKPOINTS, trainer.state.best_model_checkpoint)
+    record_run(run_dir, config, task, parts.model, evaluation, metrics, seconds)
     write_json(run_dir / "metrics.json", metrics)
     write_json(run_dir / "log_history.json", trainer.state.log_history)
     report = task.report(run_dir, metrics, trainer.state.log_history, evaluation)
+    write_model_cards(outputs, metrics)
     return RunResult(run_dir=run_dir, outputs=outputs, metrics=metrics, report=report)
 
 
