@@ -37,11 +37,23 @@ last = adapted.metrics["last_log"]
 print(f"after {steps} steps: discriminator loss {last.get('loss', float('nan')):.3f}; report: {adapted.report}")
 
 # 3. Fine-tune the adapted discriminator like any encoder.
-config = el.load_config("sst2", model=adapted.discriminator_dir, data_dir=args.data_dir / "sst2",
-                        output_dir=args.output_dir,
-                        overrides={"data.max_train_rows": args.rows, "train.epochs": 1, "train.learning_rate": 1e-4})
+config = el.load_config(
+    "sst2",
+    model=adapted.discriminator_dir,
+    data_dir=args.data_dir / "sst2",
+    output_dir=args.output_dir,
+    overrides={"data.max_train_rows": args.rows, "train.epochs": 1, "train.learning_rate": 1e-4},
+)
 fine_tuned = el.fit(config, run_name="sst2-adapted")
 print(f"SST-2 test accuracy after adaptation: {fine_tuned.metrics['test']['accuracy']:.4f}")
-print(json.dumps({"pretrain_run": str(adapted.run_dir), "pretrain_steps": adapted.metrics["run"]["global_step"],
-                  "discriminator": str(adapted.discriminator_dir), "fine_tune_run": str(fine_tuned.run_dir),
-                  "test_accuracy": fine_tuned.metrics["test"]["accuracy"]}))
+print(
+    json.dumps(
+        {
+            "pretrain_run": str(adapted.run_dir),
+            "pretrain_steps": adapted.metrics["run"]["global_step"],
+            "discriminator": str(adapted.discriminator_dir),
+            "fine_tune_run": str(fine_tuned.run_dir),
+            "test_accuracy": fine_tuned.metrics["test"]["accuracy"],
+        }
+    )
+)

@@ -42,5 +42,14 @@ rates = [entry["learning_rate"] for entry in history if "learning_rate" in entry
 per_class = result.metrics["test"]["per_class"]
 for topic, scores in per_class.items():
     print(f"{topic:>8}: F1 {scores['f1']:.3f} (support {scores['support']})")
-print(json.dumps({"run_dir": str(result.run_dir), "test_f1_macro": result.metrics["test"]["f1_macro"],
-                  "learning_rates": rates, "notes": result.metrics["notes"], "classes": len(per_class)}))
+print(
+    json.dumps(
+        {
+            "run_dir": str(result.run_dir),
+            "test_f1_macro": result.metrics["test"]["f1_macro"],
+            "learning_rates": rates,
+            "notes": result.metrics["notes"],
+            "classes": len(per_class),
+        }
+    )
+)

@@ -40,5 +40,14 @@ best, last = validated.metrics["test"]["accuracy"], blind.metrics["test"]["accur
 print(f"test accuracy: best by dev {best:.4f}, last {last:.4f}")
 
 checkpoints = sorted(path.name for path in (validated.run_dir / "checkpoints").iterdir())
-print(json.dumps({"keep_best": str(validated.run_dir), "checkpoints": checkpoints, "run": run,
-                  "no_validation_run": blind.metrics["run"], "test_accuracy": validated.metrics["test"]["accuracy"]}))
+print(
+    json.dumps(
+        {
+            "keep_best": str(validated.run_dir),
+            "checkpoints": checkpoints,
+            "run": run,
+            "no_validation_run": blind.metrics["run"],
+            "test_accuracy": validated.metrics["test"]["accuracy"],
+        }
+    )
+)

@@ -303,8 +303,8 @@ def write_html_report(run_dir: Path) -> Path:
     )
     header = run_header(run_dir, _finished_run_metrics(run_dir), None, f"ELECTRA pretraining: {run_dir.name}")
     page = (
-        f"{header}<h2>What the generator replaced, what the discriminator caught</h2>"
-        f"{curves}<h2>Per-step views</h2>{legend}{body}"
+        f"{header}{curves}<h2>Per-step views: what the generator replaced, what the discriminator caught</h2>"
+        f"{legend}{body}"
     )
     path = run_dir / REPORT_NAME
     atomic_write(

@@ -44,6 +44,8 @@ _RUN_LABELS = {
     "train_seconds": "Training time (s)",
 }
 
+_IN_HEADER = {"title", "started", "finished", "parameters", "trainable_parameters"}
+
 CSS = (
     """
 body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, "Report Hangul", "Noto Sans KR",
@@ -143,7 +145,7 @@ def _section_run(run: Any) -> str:
         if key in run:
             rows.append([label, run[key]])
     for key, value in run.items():
-        if key not in _RUN_LABELS and not isinstance(value, (dict, list)):
+        if key not in _RUN_LABELS and key not in _IN_HEADER and not isinstance(value, (dict, list)):
             rows.append([key, value])
     return "<h2>Run details</h2>\n" + html_table(["Field", "Value"], rows)
 

@@ -8,7 +8,7 @@ writes ``environment.json`` and ``predictions/<split>.jsonl``; :func:`write_mode
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ def parameter_counts(model: torch.nn.Module) -> dict[str, int]:
 
 def record_run(
     run_dir: Path, config: Any, task: Task, model: torch.nn.Module, evaluation: FinalEvaluation,
-    metrics: dict[str, Any], train_seconds: float,
+    metrics: dict[str, Any], started: float,
 ) -> None:  # fmt: skip
     """Complete ``metrics`` (run facts) and write ``environment.json`` and the predictions of every scored split.
 
@@ -42,14 +42,14 @@ def record_run(
         model: The trained model.
         evaluation: The final evaluation (its ``predictions`` are written).
         metrics: The run's metrics, completed in place (``run``: times, parameters, data, settings).
-        train_seconds: Seconds spent in ``Trainer.train``.
+        started: When training started (``time.time()``); the run finishes now, after scoring and saving.
     """
     finished = datetime.now().astimezone()
     described = task.describe_run(config)
     metrics["run"].update(
         {
             "title": f"{task.name} · {run_dir.name}",
-            "started": (finished - timedelta(seconds=train_seconds)).isoformat(timespec="seconds"),
+            "started": datetime.fromtimestamp(started).astimezone().isoformat(timespec="seconds"),
             "finished": finished.isoformat(timespec="seconds"),
             **parameter_counts(model),
             "data": described["data"],
