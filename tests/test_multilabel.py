@@ -137,6 +137,10 @@ def test_multilabel_cli_end_to_end(toy_encoder, tmp_path, capsys, monkeypatch):
     ]
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "threshold" in html.lower()
+    rows = [json.loads(line) for line in (run_dir / "predictions" / "test.jsonl").read_text().splitlines()]
+    assert len(rows) == metrics["test"]["rows"] == 150
+    exact = sum(set(r["gold"]) == set(r["predicted"]) for r in rows) / len(rows)
+    assert exact == pytest.approx(metrics["test"]["exact_match"])
 
     capsys.readouterr()
     assert main(["evaluate", "--model", str(run_dir / "model"), "--data", str(tmp_path / "test.jsonl")]) == 0

@@ -154,8 +154,12 @@ def test_interrupted_run_resumes_with_the_same_schedule(toy_encoder, corpus, tmp
     assert lr_by_step(cut)[-1] == (10, pytest.approx(5e-4 / 7)) and resumed["run"]["final_learning_rate"] == 0.0
     views = [json.loads(line)["step"] for line in (cut / "pretrain_views.jsonl").read_text().splitlines()]
     assert views == [2, 4, 6, 8, 10]
+    # After training only the last checkpoint is kept (no best without evaluation), with what a resume needs.
+    assert sorted(p.name for p in (cut / "checkpoints").iterdir()) == ["checkpoint-10"]
+    assert (cut / "checkpoints" / "checkpoint-10" / "optimizer.pt").is_file()
+    assert any("deleted checkpoint-4, checkpoint-8" in note for note in resumed["notes"])
     # The shared tensors were checkpointed once and restored into both models.
-    state = load_file(str(cut / "checkpoints" / "checkpoint-8" / "model.safetensors"))
+    state = load_file(str(cut / "checkpoints" / "checkpoint-10" / "model.safetensors"))
     assert "discriminator.electra.embeddings.word_embeddings.weight" in state
     assert "generator.electra.embeddings.word_embeddings.weight" not in state
 

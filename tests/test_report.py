@@ -103,7 +103,8 @@ def test_write_report_full(tmp_path, metrics, log_history, wrong_examples):
     assert '<meta charset="utf-8">' in text
     assert "My &lt;run&gt;" in text
     # Images embedded and also linked.
-    assert text.count("data:image/png;base64,") == 2
+    assert text.count("data:image/png;base64,") == 3  # curves, test and dev confusion matrices
+    assert _is_png(run_dir / "confusion_matrix_dev.png") and "Confusion matrix (dev)" in text
     assert 'href="learning_curves.png"' in text
     assert 'href="confusion_matrix.png"' in text
     # Warning box with escaped text.

@@ -65,6 +65,14 @@ def test_heads_learn_the_toy_entities(ner_data, tmp_path, head, crf):
     assert metrics["test"]["f1"] >= 0.9, metrics["test"]
     assert set(metrics["test"]["per_class"]) == {"PER", "LOC"} and metrics["test"]["rows"] == 60
     assert "Per-class metrics" in (run_dir / "report.html").read_text(encoding="utf-8")
+    # predictions/test.jsonl: one line per test sentence, its entities agreeing with the entity scores.
+    rows = [json.loads(line) for line in (run_dir / "predictions" / "test.jsonl").read_text().splitlines()]
+    assert len(rows) == metrics["test"]["rows"]
+    key = lambda e: (e["start"], e["end"], e["label"])  # noqa: E731
+    gold = sum(len(r["gold"]) for r in rows)
+    hits = sum(len({key(e) for e in r["gold"]} & {key(e) for e in r["predicted"]}) for r in rows)
+    assert gold == metrics["test"]["entities"] and hits / gold == pytest.approx(metrics["test"]["recall"])
+    assert all(r["text"][e["start"] : e["end"]] == e["text"] for r in rows for e in r["gold"])
 
 
 def test_predict_gives_entities_with_offsets_for_any_length(ner_data, tmp_path):

@@ -10,7 +10,7 @@ from typing import Any
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file and ``os.replace``; the file is readable by all (0644)."""
+    """Write ``text`` to ``path`` via a temp file and ``os.replace``; permissions follow the umask, as ``open`` does."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -19,7 +19,7 @@ def atomic_write(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; run files are meant to be shared
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp creates 0600 whatever the umask says
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -27,6 +27,13 @@ def atomic_write(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: Path, data: Any) -> None:

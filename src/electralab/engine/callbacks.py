@@ -33,3 +33,14 @@ class FreezeEncoderCallback(TrainerCallback):
     ) -> None:
         """Unfreeze once the warm-up epochs are over."""
         self._set(state)
+
+
+class LogFinalStep(TrainerCallback):
+    """Log the final step too, so a run shorter than ``logging_steps`` (or not ending on one) logs its end."""
+
+    def on_step_end(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: object
+    ) -> None:
+        """Ask for a log at the last optimizer step."""
+        if state.max_steps and state.global_step >= state.max_steps:
+            control.should_log = True

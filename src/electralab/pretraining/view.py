@@ -20,6 +20,8 @@ from rich.text import Text
 from transformers import PreTrainedTokenizerBase
 
 from ..files import atomic_write
+from ..reports.fonts import font_face_css
+from ..reports.header import HEADER_CSS, run_header
 from ..reports.html import embed_png
 from ..reports.plots import plot_pretraining_curves
 from .model import ElectraPretrainingOutput
@@ -233,8 +235,10 @@ def html_view(view: ReplacedTokenView) -> str:
 
 
 _CSS = """
-body { font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans KR", "Malgun Gothic", sans-serif;
-       margin: 2rem auto; max-width: 1000px; padding: 0 1rem; color: #222; }
+body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, "Report Hangul", "Noto Sans KR",
+       "Malgun Gothic", sans-serif; margin: 2rem auto; max-width: 1000px; padding: 0 1rem; color: #222; }
+img.plot { max-width: 100%; height: auto; border: 1px solid #eee; }
+.meta { color: #666; font-size: 0.9rem; }
 table { border-collapse: collapse; font-size: 0.9rem; }
 th, td { border: 1px solid #ddd; padding: 0.2rem 0.5rem; }
 th { background: #f4f5f7; text-align: left; }
@@ -244,6 +248,15 @@ span.replaced { background: #fbd5d0; color: #8a1c14; font-weight: 600; }
 span.flagged { text-decoration: underline wavy #1a5fb4; }
 p.summary { font-weight: 600; }
 """
+RUN_METRICS_NAME = "metrics.json"
+
+
+def _finished_run_metrics(run_dir: Path) -> dict[str, Any]:
+    """The run's ``metrics.json`` once it finished (run facts, notes, warnings), else nothing."""
+    try:
+        return json.loads((run_dir / RUN_METRICS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def append_view(run_dir: Path, view: ReplacedTokenView) -> Path:
@@ -266,7 +279,13 @@ def write_html_report(run_dir: Path) -> Path:
         else []
     )
     curves_path = plot_pretraining_curves(records, run_dir / CURVES_NAME)
-    curves = f"<h2>Diagnostics over steps</h2>{embed_png(curves_path, 'diagnostics over steps')}" if curves_path else ""
+    curves = (
+        f"<h2>Diagnostics over steps</h2>{embed_png(curves_path, 'diagnostics over steps')}"
+        '<p class="meta">Accuracy of the discriminator is only worth something above the dashed baseline: '
+        "answering 'original' for every token scores 1 − replaced fraction.</p>"
+        if curves_path
+        else ""
+    )
     views_file = run_dir / VIEWS_NAME
     lines = views_file.read_text(encoding="utf-8").splitlines() if views_file.is_file() else []
     lines = [line for line in lines if line.strip()]
@@ -282,11 +301,15 @@ def write_html_report(run_dir: Path) -> Path:
         )
         + "</p>"
     )
+    header = run_header(run_dir, _finished_run_metrics(run_dir), None, f"ELECTRA pretraining: {run_dir.name}")
+    page = (
+        f"{header}{curves}<h2>Per-step views: what the generator replaced, what the discriminator caught</h2>"
+        f"{legend}{body}"
+    )
     path = run_dir / REPORT_NAME
     atomic_write(
         path,
-        f'<!doctype html><html><head><meta charset="utf-8"><title>ELECTRA pretraining: {run_dir.name}</title>'
-        f"<style>{_CSS}</style></head><body><h1>What the generator replaced, what the discriminator caught</h1>"
-        f"{curves}<h2>Per-step views</h2>{legend}{body}</body></html>\n",
+        f'<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>ELECTRA pretraining: {run_dir.name}'
+        f"</title><style>{font_face_css([page])}{_CSS}{HEADER_CSS}</style></head><body>{page}</body></html>\n",
     )
     return path

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write
+from .errors import confidence_histogram, section_confusions, single_label
+from .fonts import font_face_css
+from .header import HEADER_CSS, run_header
 from .plots import plot_confusion_matrix, plot_learning_curves
 from .spans import SPAN_CSS, section_spans
 
@@ -24,7 +27,9 @@ logger = logging.getLogger(__name__)
 REPORT_NAME = "report.html"
 LEARNING_CURVES_NAME = "learning_curves.png"
 CONFUSION_MATRIX_NAME = "confusion_matrix.png"
+CONFIDENCE_NAME = "confidence.png"
 MAX_WRONG_EXAMPLES = 20
+DEFAULT_TITLE = "electralab run report"
 
 _SPLITS = ("dev", "test")
 _HEADLINE_ORDER = ("accuracy", "f1_macro", "f1_micro", "f1_weighted", "loss")
@@ -39,11 +44,13 @@ _RUN_LABELS = {
     "train_seconds": "Training time (s)",
 }
 
+_IN_HEADER = {"title", "started", "finished", "parameters", "trainable_parameters"}
+
 CSS = (
     """
-body { font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans KR", "Malgun Gothic", "Apple SD Gothic Neo",
-       Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222;
-       line-height: 1.45; }
+body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, "Report Hangul", "Noto Sans KR",
+       "Malgun Gothic", "Apple SD Gothic Neo", sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem;
+       color: #222; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
 h3 { font-size: 1.0rem; margin-bottom: 0.4rem; }
@@ -58,11 +65,16 @@ td.text { max-width: 600px; word-break: break-word; white-space: pre-wrap; }
             padding: 0.6rem 1rem; margin: 1rem 0; border-radius: 4px; }
 .warnings ul { margin: 0.3rem 0 0 0; padding-left: 1.2rem; }
 .note { color: #8a1c14; font-weight: 600; }
+tr.average td { font-style: italic; background: #eef1f5; }
+.pair { margin-bottom: 1rem; }
+.direction { flex: 1 1 45%; min-width: 320px; }
+h4 { margin: 0.4rem 0; font-size: 0.95rem; }
 .split-row { display: flex; flex-wrap: wrap; gap: 2rem; }
 img.plot { max-width: 100%; border: 1px solid #eee; }
 a { color: #1a5fb4; }
 """
     + SPAN_CSS
+    + HEADER_CSS
 )
 
 
@@ -133,22 +145,9 @@ def _section_run(run: Any) -> str:
         if key in run:
             rows.append([label, run[key]])
     for key, value in run.items():
-        if key not in _RUN_LABELS and not isinstance(value, (dict, list)):
+        if key not in _RUN_LABELS and key not in _IN_HEADER and not isinstance(value, (dict, list)):
             rows.append([key, value])
-    return "<h2>Run</h2>\n" + html_table(["Field", "Value"], rows)
-
-
-def _section_warnings(warnings: Any) -> str:
-    """Red box listing the run's warnings."""
-    if isinstance(warnings, str):
-        warnings = [warnings]
-    if not isinstance(warnings, (list, tuple)):
-        return ""
-    items = [w for w in warnings if w not in (None, "")]
-    if not items:
-        return ""
-    lis = "\n".join(f"<li>{escape(w)}</li>" for w in items)
-    return f'<div class="warnings"><strong>Warnings</strong>\n<ul>\n{lis}\n</ul>\n</div>'
+    return "<h2>Run details</h2>\n" + html_table(["Field", "Value"], rows)
 
 
 def _section_data_check(found: Any) -> str:
@@ -208,7 +207,26 @@ def _section_per_class(name: str, split: dict) -> str:
             row.append(predicted.get(label, 0))
         row += [scores.get(key) for key in extra]
         rows.append(row)
-    return f"<div><h3>{escape(name)}</h3>\n" + html_table(headers, rows, set(range(1, len(headers)))) + "\n</div>"
+    table = html_table(headers, rows, set(range(1, len(headers))))
+    averages = _average_rows(rows, len(headers))
+    if averages:
+        table = table.replace("\n</tbody>", "\n" + averages + "\n</tbody>")
+    return f"<div><h3>{escape(name)}</h3>\n" + table + "\n</div>"
+
+
+def _average_rows(rows: list[list[Any]], width: int) -> str:
+    """Macro (plain mean over classes) and weighted (by support) precision/recall/F1 rows of a per-class table."""
+    scored = [row for row in rows if all(_is_number(v) for v in row[1:5])]
+    if len(scored) != len(rows) or not rows:
+        return ""
+    total = sum(row[4] for row in scored)
+    lines = []
+    for name, weights in (("macro avg", [1.0] * len(scored)), ("weighted avg", [row[4] for row in scored])):
+        norm = sum(weights) or 1.0
+        means = [sum(w * row[i] for w, row in zip(weights, scored, strict=True)) / norm for i in (1, 2, 3)]
+        cells = [name, *means, total] + [None] * (width - 5)
+        lines.append('<tr class="average">' + "".join(_cell(v) for v in cells) + "</tr>")
+    return "\n".join(lines)
 
 
 def _section_wrong(wrong_examples: Any, split_name: str | None) -> str:
@@ -248,24 +266,50 @@ def _section_curves(log_history: list[dict], run_dir: Path) -> str:
 
 
 def _section_confusion(splits: dict[str, dict], run_dir: Path) -> str:
-    """The confusion matrix of test if it has one, else of dev."""
+    """The confusion matrices of test and dev (test first; the first one is ``confusion_matrix.png``)."""
+    sections = []
     for name in ("test", "dev"):
         split = splits.get(name)
         matrix = split.get("confusion_matrix") if split else None
         if not isinstance(matrix, list) or not matrix:
             continue
+        file_name = CONFUSION_MATRIX_NAME if not sections else f"confusion_matrix_{name}.png"
         try:
             labels = split.get("label_names") or list((split.get("per_class") or {}).keys())
-            cm_path = plot_confusion_matrix(matrix, list(labels), run_dir / CONFUSION_MATRIX_NAME)
+            cm_path = plot_confusion_matrix(matrix, list(labels), run_dir / file_name, f"Confusion matrix ({name})")
         except Exception:
             logger.warning("Could not plot the %s confusion matrix", name, exc_info=True)
             continue
-        return (
-            f"<h2>Confusion matrix ({escape(name)})</h2>\n"
-            '<p class="meta">Rows are true labels, columns predicted; colour is the row fraction.</p>\n'
-            + embed_png(cm_path, f"{name} confusion matrix")
+        sections.append(f"<div><h3>Confusion matrix ({escape(name)})</h3>\n" + embed_png(cm_path, name) + "</div>")
+    if not sections:
+        return ""
+    return (
+        "<h2>Confusion matrices</h2>\n"
+        '<p class="meta">Rows are true labels, columns predicted; colour is the share of the true class.</p>\n'
+        '<div class="split-row">' + "\n".join(sections) + "</div>"
+    )
+
+
+def _section_errors(predictions: dict[str, list[dict]] | None, run_dir: Path) -> str:
+    """Single-label runs: the most confused pairs of classes (test, else dev) and the confidence histogram."""
+    predictions = predictions or {}
+    split = next((name for name in ("test", "dev") if single_label(predictions.get(name) or [])), None)
+    if split is None:
+        return ""
+    rows = predictions[split]
+    out = section_confusions(rows, split)
+    try:
+        histogram = confidence_histogram(rows, run_dir / CONFIDENCE_NAME, split)
+    except Exception:  # a broken plot must not cost the whole report
+        logger.warning("Could not plot the confidence histogram", exc_info=True)
+        histogram = None
+    if histogram is not None:
+        out += (
+            f'\n<h3>Confidence ({escape(split)})</h3>\n<p class="meta">Probability of the predicted class; '
+            "wrong predictions at high confidence are the ones to read first.</p>\n"
+            + embed_png(histogram, "confidence")
         )
-    return ""
+    return out
 
 
 def write_report(
@@ -273,17 +317,23 @@ def write_report(
     metrics: dict,
     log_history: list[dict],
     wrong_examples: list[dict],
-    title: str = "electralab run report",
+    title: str | None = None,
+    predictions: dict[str, list[dict]] | None = None,
 ) -> Path:
     """Write ``report.html`` and its plots into ``run_dir``.
 
+    The page embeds its plots and a subset of the bundled Korean font (only the characters it shows), so it
+    reads the same on a machine without any CJK font.
+
     Args:
-        run_dir: The run folder; created if missing.
-        metrics: ``{"run": {...}, "dev": {...}, "test": {...}, "warnings": [...]}``; every part is optional.
+        run_dir: The run folder; created if missing (its ``environment.json`` feeds the header).
+        metrics: ``{"run": {...}, "dev": {...}, "test": {...}, "notes": [...], "warnings": [...]}``; every part
+            is optional.
         log_history: ``Trainer.state.log_history`` for the learning curves (may be empty).
         wrong_examples: Dicts with ``text``, ``label``, ``predicted``, ``confidence``, most confidently
-            wrong first; the first 20 are shown.
-        title: Page title and heading.
+            wrong first; the first 20 are shown (single-label runs with predictions show confused pairs instead).
+        title: Page title and heading (default: the run's ``title``, else "electralab run report").
+        predictions: Prediction rows per split (``predictions/<split>.jsonl``), for the errors section.
 
     Returns:
         The path of the written ``report.html``.
@@ -293,14 +343,9 @@ def write_report(
     metrics = metrics if isinstance(metrics, dict) else {}
     splits = {name: s for name in _SPLITS if (s := _split(metrics, name)) is not None}
 
-    parts: list[str] = []
-    generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    parts.append(f'<h1>{escape(title)}</h1>\n<p class="meta">Generated {escape(generated)}</p>')
-    parts.append(_section_warnings(metrics.get("warnings")))
-    parts.append(_section_run(metrics.get("run")))
-    parts.append(_section_data_check((metrics.get("run") or {}).get("data_check")))
+    parts: list[str] = [run_header(run_dir, metrics, title, DEFAULT_TITLE)]
     parts.append(_section_headline(splits))
-
+    parts.append(_section_data_check((metrics.get("run") or {}).get("data_check")))
     parts.append(_section_curves(log_history, run_dir))
     parts.append(_section_confusion(splits, run_dir))
 
@@ -308,14 +353,20 @@ def write_report(
     if per_class:
         parts.append('<h2>Per-class metrics</h2>\n<div class="split-row">\n' + "\n".join(per_class) + "\n</div>")
 
+    errors = _section_errors(predictions, run_dir)
     wrong_split = "test" if "test" in splits else ("dev" if "dev" in splits else None)
-    parts.append(_section_wrong(wrong_examples, wrong_split))
+    parts.append(errors or _section_wrong(wrong_examples, wrong_split))
+    parts.append(_section_run(metrics.get("run")))
+    generated = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    parts.append(f'<p class="meta">Report written {escape(generated)}</p>')
 
     body = "\n\n".join(p for p in parts if p)
+    page_title = title or (metrics.get("run") or {}).get("title") or DEFAULT_TITLE
     document = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<!DOCTYPE html>\n<html lang="ko">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{escape(page_title)}</title>\n<style>{font_face_css([body, page_title])}{CSS}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
     )
     report_path = run_dir / REPORT_NAME
     atomic_write(report_path, document)

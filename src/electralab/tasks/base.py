@@ -63,6 +63,9 @@ class FinalEvaluation:
     warnings: list[str] = field(default_factory=list)
     run: dict[str, Any] = field(default_factory=dict)
     """Facts added to ``metrics.json``'s ``run`` section (e.g. the final learning rate)."""
+    predictions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """One JSON-ready row per text of a split (``test``): the text, gold and predicted labels or spans, written
+    to ``predictions/<split>.jsonl``; they agree with the split's scores in ``metrics.json``."""
 
 
 class Task(ABC):
@@ -89,6 +92,13 @@ class Task(ABC):
     @abstractmethod
     def build(self, config: Any) -> TrainingParts:
         """Read and check the data, load the model(s): everything that can fail, before a run folder exists."""
+
+    def describe_run(self, config: Any) -> dict[str, Any]:
+        """What the run read and how it trained, for the report header and the model card.
+
+        Returns ``{"data": {name: description}, "settings": {name: value}}`` (default: nothing known).
+        """
+        return {"data": {}, "settings": {}}
 
     def run_callbacks(self, config: Any, parts: TrainingParts, run_dir: Path, console: Any) -> list[Any]:
         """Callbacks that write into the run folder (created after :meth:`build`)."""

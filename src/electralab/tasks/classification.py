@@ -144,7 +144,7 @@ class SequenceClassification(EncoderTask):
     def evaluate(self, config: RunConfig, trainer: Any, parts: TrainingParts) -> FinalEvaluation:
         """Full report on dev and test, with the most confidently wrong examples of the last split."""
         data: PreparedData = parts.state
-        metrics, warnings, wrong = {}, [], []
+        metrics, warnings, wrong, predictions = {}, [], [], {}
         for split in ("dev", "test"):
             if split not in data.raw:
                 continue
@@ -152,9 +152,10 @@ class SequenceClassification(EncoderTask):
             logits = self.split_logits(config, trainer.model, parts.processing_class, raw)
             labels = label_ids(raw["label"][:], data.label_names, split)
             metrics[split], wrong = score_logits(logits, labels, data.label_names, raw["text"][:])
+            predictions[split] = prediction_rows(raw["text"][:], labels, logits, data.label_names)
             if metrics[split]["collapsed"]:
                 warnings.append(collapse_warning(split, metrics[split]))
-        return FinalEvaluation(metrics=metrics, wrong_examples=wrong, warnings=warnings)
+        return FinalEvaluation(metrics=metrics, wrong_examples=wrong, warnings=warnings, predictions=predictions)
 
     def read_labelled(
         self, path: str, data: DataConfig | None, text_column: str | None, label_column: str | None, fmt: str = "table"
@@ -196,6 +197,20 @@ class SequenceClassification(EncoderTask):
                 }
             )
         return results
+
+
+def prediction_rows(texts: list[str], labels: np.ndarray, logits: np.ndarray, names: list[str]) -> list[dict[str, Any]]:
+    """One row per text: the text, its gold and predicted label and every label's probability."""
+    probabilities = torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
+    return [
+        {
+            "text": text,
+            "gold": names[int(gold)],
+            "predicted": names[int(row.argmax())],
+            "probabilities": {name: round(float(p), 6) for name, p in zip(names, row, strict=True)},
+        }
+        for text, gold, row in zip(texts, labels, probabilities, strict=True)
+    ]
 
 
 def label_ids(labels: Sequence[str], names: list[str], source: str) -> np.ndarray:

@@ -124,12 +124,13 @@ class MultiLabelClassification(SequenceClassification):
             truth, probabilities, _ = outputs["dev"]
             thresholds, tuned = tune_thresholds(truth, probabilities, train.threshold, train.min_positives_to_tune)
         model.config.label_thresholds = thresholds
-        metrics, warnings, wrong = {}, [], []
+        metrics, warnings, wrong, predictions = {}, [], [], {}
         for split, (truth, probabilities, texts) in outputs.items():
             metrics[split] = multilabel_metrics.full_report(
                 truth, probabilities, thresholds, data.label_names, train.threshold
             )
             metrics[split]["rows"] = len(truth)
+            predictions[split] = _prediction_rows(texts, truth, probabilities, np.asarray(thresholds), data.label_names)
             if metrics[split]["collapsed"]:
                 warnings.append(
                     f"MODEL COLLAPSED on {split}: it gives every text (nearly) the same probabilities, i.e. the "
@@ -140,7 +141,7 @@ class MultiLabelClassification(SequenceClassification):
         untuned = [name for name, ok in zip(data.label_names, tuned, strict=True) if not ok]
         if train.tune_thresholds and untuned:
             warnings.append(f"too few dev positives to tune the threshold of {untuned}: they keep {train.threshold}")
-        return FinalEvaluation(metrics=metrics, wrong_examples=wrong, warnings=warnings)
+        return FinalEvaluation(metrics=metrics, wrong_examples=wrong, warnings=warnings, predictions=predictions)
 
     def read_labelled(
         self, path: str, data: DataConfig | None, text_column: str | None, label_column: str | None, fmt: str = "table"
@@ -190,6 +191,22 @@ def thresholds(model_config: Any) -> np.ndarray:
     """Per-label decision thresholds of a multi-label model (tuned on dev, else the global one)."""
     values = model_config.label_thresholds or [model_config.threshold] * model_config.num_labels
     return np.asarray(values, dtype=np.float64)
+
+
+def _prediction_rows(
+    texts: list[str], truth: np.ndarray, probabilities: np.ndarray, thresholds: np.ndarray, names: list[str]
+) -> list[dict[str, Any]]:
+    """One row per text: its gold and predicted label sets (by the tuned thresholds) and every probability."""
+    chosen = probabilities >= thresholds[None, :]
+    return [
+        {
+            "text": text,
+            "gold": [n for n, t in zip(names, gold, strict=True) if t],
+            "predicted": [n for n, c in zip(names, flags, strict=True) if c],
+            "probabilities": {n: round(float(p), 6) for n, p in zip(names, row, strict=True)},
+        }
+        for text, gold, row, flags in zip(texts, truth, probabilities, chosen, strict=True)
+    ]
 
 
 def _wrong_examples(

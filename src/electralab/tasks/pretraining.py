@@ -16,6 +16,7 @@ from rich.console import Console
 
 from ..config import PretrainConfig, PretrainTrainConfig, pretrain_config_from_dict
 from ..config.pretrain import CONFIG_NAME
+from ..engine.callbacks import LogFinalStep
 from ..models.loading import set_attention
 from ..pretraining.callbacks import METRICS_NAME, ReplacedTokenViewCallback, truncate_jsonl
 from ..pretraining.corpus import collate, pretraining_dataset
@@ -80,6 +81,7 @@ class ElectraPretraining(Task):
                 "remove_unused_columns": False,
             },
             trainer_kwargs={"recorder": StepRecorder()},
+            callbacks=[LogFinalStep()],
             notes=[*pair.notes, f"{steps} steps, peak learning rate {learning_rate:g}, warmup {warmup} steps"],
             warnings=list(pair.warnings),
             summary={
@@ -91,6 +93,21 @@ class ElectraPretraining(Task):
             },
             state=pair,
         )
+
+    def describe_run(self, config: PretrainConfig) -> dict[str, Any]:
+        """The corpus files and the pretraining recipe's key settings."""
+        corpus, train = config.corpus, config.train
+        streamed = " (streamed)" if corpus.streaming else ""
+        return {
+            "data": {"corpus": ", ".join(corpus.paths) + f"{streamed}: every {corpus.documents}, packed into "
+                     f"{corpus.max_length}-token sequences"},
+            "settings": {
+                "steps": train.max_steps if train.max_steps > 0 else f"{train.epochs} epochs",
+                "batch_size": train.batch_size * train.grad_accumulation, "mask_prob": config.objective.mask_prob,
+                "rtd_weight": config.objective.rtd_weight, "seed": train.seed, "precision": train.precision,
+                "logging_steps": train.logging_steps,
+            },
+        }  # fmt: skip
 
     def run_callbacks(self, config: PretrainConfig, parts: TrainingParts, run_dir: Path, console: Console) -> list:
         """The per-step view of what was replaced and caught, and ``metrics.jsonl``."""

@@ -18,7 +18,7 @@ from transformers import EarlyStoppingCallback, EvalPrediction, PreTrainedModel,
 
 from ..config import RunConfig, config_from_dict
 from ..data.prepare import read_raw_splits
-from ..engine.callbacks import FreezeEncoderCallback
+from ..engine.callbacks import FreezeEncoderCallback, LogFinalStep
 from ..engine.params import apply_freezing
 from ..engine.rundir import save_run_config
 from ..engine.trainer import ElectralabTrainer
@@ -129,6 +129,29 @@ class EncoderTask(Task, ServingTask):
             state=data,
         )
 
+    def describe_run(self, config: RunConfig) -> dict[str, Any]:
+        """Each split's file and which of its rows were read; the recipe's key settings."""
+        data, train = config.data, config.train
+        limits = {"train": data.max_train_rows, "dev": data.max_dev_rows, "test": data.max_test_rows}
+        files = {"train": data.train_file, "dev": data.dev_file, "test": data.test_file}
+        described = {}
+        for split, name in files.items():
+            if name is not None:
+                described[split] = f"{data.resolve(name)}: {rows_read(limits[split], data.row_sample, train.seed)}"
+            elif split == "dev":
+                described[split] = f"carved from train ({data.dev_fraction:.0%}, stratified, seed {train.seed})"
+        settings = {
+            "task": config.task, "head": config.model.head, "max_length": data.max_length,
+            "epochs": train.epochs if train.max_steps <= 0 else f"max_steps={train.max_steps}",
+            "batch_size": train.batch_size * train.grad_accumulation, "learning_rate": train.learning_rate,
+            "warmup": train.warmup, "scheduler": train.scheduler, "loss": train.loss, "seed": train.seed,
+            "precision": train.precision, "metric_for_best": train.metric_for_best,
+            "frozen": ", ".join(name for name, on in (("embeddings", train.freeze_embeddings),
+                      ("word embeddings", train.freeze_word_embeddings),
+                      (f"{train.freeze_layers} layers", train.freeze_layers > 0)) if on) or "nothing",
+        }  # fmt: skip
+        return {"data": described, "settings": settings}
+
     def save(self, config: RunConfig, trainer: Any, parts: TrainingParts, run_dir: Path) -> dict[str, Path]:
         """``model/``: a Hugging Face folder with the tokenizer and the resolved run config."""
         model_dir = run_dir / "model"
@@ -141,9 +164,18 @@ class EncoderTask(Task, ServingTask):
         self, run_dir: Path, metrics: dict[str, Any], log_history: list[dict], evaluation: FinalEvaluation
     ) -> Path:
         """``report.html`` (curves, confusion matrix, per-class table, wrong examples) and the console summary."""
-        report = write_report(run_dir, metrics, log_history, evaluation.wrong_examples)
+        report = write_report(
+            run_dir, metrics, log_history, evaluation.wrong_examples, predictions=evaluation.predictions
+        )
         print_summary(metrics, run_dir / "model", report, evaluation.warnings)
         return report
+
+
+def rows_read(limit: int | None, sample: str, seed: int) -> str:
+    """Which rows of a file a run read: all, the first N, or N sampled at random with the seed."""
+    if limit is None:
+        return "all rows"
+    return f"the first {limit:,} rows" if sample == "first" else f"{limit:,} rows sampled at random (seed {seed})"
 
 
 def recipe_arguments(config: RunConfig) -> dict[str, Any]:
@@ -170,8 +202,8 @@ def recipe_arguments(config: RunConfig) -> dict[str, Any]:
 
 
 def recipe_callbacks(config: RunConfig, model: torch.nn.Module) -> list[Any]:
-    """Early stopping and head-first warm-up freezing, when configured."""
-    callbacks: list[Any] = []
+    """Logging the final step; early stopping and head-first warm-up freezing, when configured."""
+    callbacks: list[Any] = [LogFinalStep()]
     if config.train.early_stopping_patience:
         callbacks.append(
             EarlyStoppingCallback(config.train.early_stopping_patience, config.train.early_stopping_min_delta)

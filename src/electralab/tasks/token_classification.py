@@ -110,13 +110,17 @@ class TokenClassification(EncoderTask):
     def evaluate(self, config: RunConfig, trainer: Any, parts: TrainingParts) -> FinalEvaluation:
         """Entity scores on dev and test from whole sentences (windows for long ones), and example sentences."""
         data: PreparedData = parts.state
-        metrics, examples = {}, []
+        metrics, examples, predictions = {}, [], {}
         for split in ("dev", "test"):
             if split in data.raw:
-                metrics[split], examples = self._score(trainer.model, parts.processing_class, data.raw[split], config)
-        return FinalEvaluation(metrics=metrics, wrong_examples=examples)
+                metrics[split], examples, predictions[split] = self._score(
+                    trainer.model, parts.processing_class, data.raw[split], config
+                )
+        return FinalEvaluation(metrics=metrics, wrong_examples=examples, predictions=predictions)
 
-    def _score(self, model: Any, tokenizer: Any, raw: Dataset, config: RunConfig, **kwargs: Any) -> tuple[dict, list]:
+    def _score(
+        self, model: Any, tokenizer: Any, raw: Dataset, config: RunConfig, **kwargs: Any
+    ) -> tuple[dict, list, list]:
         units = list(zip(raw["starts"][:], raw["ends"][:], strict=True))
         predicted = predict_unit_tags(
             model, tokenizer, raw["text"][:], units, config.data.max_length, config.train.eval_batch_size, **kwargs
@@ -124,7 +128,8 @@ class TokenClassification(EncoderTask):
         truth = raw["tags"][:]
         scores = entity_scores(truth, [tags for tags, _ in predicted], config.data.tag_scheme)
         scores["rows"] = len(truth)
-        return scores, sentence_examples(raw, truth, [tags for tags, _ in predicted])
+        tags = [tags for tags, _ in predicted]
+        return scores, sentence_examples(raw, truth, tags), prediction_rows(raw, truth, tags)
 
     def read_labelled(
         self, path: str, data: DataConfig | None, text_column: str | None, label_column: str | None, fmt: str = "conll"
@@ -137,7 +142,7 @@ class TokenClassification(EncoderTask):
         config = RunConfig()
         config.data.max_length, config.train.eval_batch_size = predictor.max_length, batch_size
         config.data.tag_scheme = predictor.model.config.tag_scheme
-        scores, _ = self._score(
+        scores, _, _ = self._score(
             predictor.model, predictor.tokenizer, dataset, config, bf16=predictor.bf16, forward=predictor._forward
         )
         return scores
@@ -169,6 +174,20 @@ class TokenClassification(EncoderTask):
             {"text": text, "entities": entities_of(text, starts, ends, tags, scores)}
             for text, (starts, ends), (tags, scores) in zip(texts, units, predicted, strict=True)
         ]
+
+
+def prediction_rows(raw: Dataset, truth: list[list[str]], predicted: list[list[str]]) -> list[dict[str, Any]]:
+    """One row per sentence: its text and the gold and predicted entities (character offsets, label, text)."""
+    rows = []
+    for row, gold, guess in zip(raw, truth, predicted, strict=True):
+        text, starts, ends = row["text"], row["starts"], row["ends"]
+
+        def spans(tags: list[str], text: str = text, starts: list = starts, ends: list = ends) -> list[dict]:
+            found = sorted((starts[first], ends[last], kind) for kind, first, last in entity_spans(tags))
+            return [{"start": s, "end": e, "label": kind, "text": text[s:e]} for s, e, kind in found]
+
+        rows.append({"text": text, "gold": spans(gold), "predicted": spans(guess)})
+    return rows
 
 
 def sentence_examples(raw: Dataset, truth: list[list[str]], predicted: list[list[str]]) -> list[dict[str, Any]]:

@@ -26,6 +26,8 @@ from ..errors import ConfigError
 from ..files import write_json
 from ..results import RunResult
 from ..tasks import Task, TrainingParts, get_task
+from .pruning import prune_checkpoints
+from .record import record_run, write_model_cards
 
 console = Console(stderr=True)
 
@@ -139,6 +141,7 @@ def _finish(
     config: Any, task: Task, parts: TrainingParts, trainer: Any, run_dir: Path, seconds: float, main_process: bool
 ) -> RunResult:
     """Evaluate (may set decision thresholds), save the model folder(s), write metrics and the report."""
+    training_ended = time.time()
     evaluation = task.evaluate(config, trainer, parts)
     outputs = task.save(config, trainer, parts, run_dir)
     run_facts = {
@@ -157,9 +160,12 @@ def _finish(
     }
     if not main_process:
         return RunResult(run_dir=run_dir, outputs=outputs, metrics=metrics)
+    metrics["notes"] = metrics["notes"] + prune_checkpoints(run_dir / CHECKPOINTS, trainer.state.best_model_checkpoint)
+    record_run(run_dir, config, task, parts.model, evaluation, metrics, training_ended - seconds)
     write_json(run_dir / "metrics.json", metrics)
     write_json(run_dir / "log_history.json", trainer.state.log_history)
     report = task.report(run_dir, metrics, trainer.state.log_history, evaluation)
+    write_model_cards(outputs, metrics)
     return RunResult(run_dir=run_dir, outputs=outputs, metrics=metrics, report=report)
 
 
