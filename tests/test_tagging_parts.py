@@ -151,7 +151,7 @@ def test_report_highlights_gold_and_predicted_spans(tmp_path):
     from datasets import Dataset
 
     from electralab.reports.html import write_report
-    from electralab.tasks.token_classification import sentence_examples
+    from electralab.tasks.token_classification import prediction_rows, sentence_examples
 
     text = "김철수 씨는 <서울>에서 일한다"
     words = text.split(" ")
@@ -160,7 +160,7 @@ def test_report_highlights_gold_and_predicted_spans(tmp_path):
                              "ends": [[s + len(w) for s, w in zip(starts, words, strict=True)], [2, 9]]})  # fmt: skip
     gold = [["B-PER", "O", "B-LOC", "O"], ["O", "O"]]
     guess = [["B-PER", "O", "O", "B-LOC"], ["O", "O"]]
-    (example,) = sentence_examples(raw, gold, guess)
+    (example,) = sentence_examples(prediction_rows(raw, gold, guess))
     assert example["gold_spans"] == [[0, 3, "PER"], [7, 13, "LOC"]]
     assert example["predicted_spans"] == [[0, 3, "PER"], [14, 17, "LOC"]] and example["confidence"] == 2.0
     page = write_report(tmp_path, {}, [], [example]).read_text(encoding="utf-8")

@@ -128,8 +128,8 @@ class TokenClassification(EncoderTask):
         truth = raw["tags"][:]
         scores = entity_scores(truth, [tags for tags, _ in predicted], config.data.tag_scheme)
         scores["rows"] = len(truth)
-        tags = [tags for tags, _ in predicted]
-        return scores, sentence_examples(raw, truth, tags), prediction_rows(raw, truth, tags)
+        rows = prediction_rows(raw, truth, [tags for tags, _ in predicted])
+        return scores, sentence_examples(rows), rows
 
     def read_labelled(
         self, path: str, data: DataConfig | None, text_column: str | None, label_column: str | None, fmt: str = "conll"
@@ -190,28 +190,23 @@ def prediction_rows(raw: Dataset, truth: list[list[str]], predicted: list[list[s
     return rows
 
 
-def sentence_examples(raw: Dataset, truth: list[list[str]], predicted: list[list[str]]) -> list[dict[str, Any]]:
-    """Sentences whose predicted entities differ from the gold ones, most differences first.
+def sentence_examples(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The :func:`prediction_rows` whose predicted entities differ from the gold ones, most differences first.
 
-    Each keeps the gold and predicted spans as character offsets (``gold_spans``, ``predicted_spans``) for the
+    Each keeps the gold and predicted spans as ``[start, end, label]`` (``gold_spans``, ``predicted_spans``) for the
     report to highlight, and as text (``label``, ``predicted``).
     """
     examples = []
-    for row, gold, guess in zip(raw, truth, predicted, strict=True):
-        gold_spans, guess_spans = set(entity_spans(gold)), set(entity_spans(guess))
-        if gold_spans == guess_spans:
+    for row in rows:
+        gold, guess = ([[s["start"], s["end"], s["label"]] for s in row[key]] for key in ("gold", "predicted"))
+        differences = {tuple(span) for span in gold} ^ {tuple(span) for span in guess}
+        if not differences:
             continue
-        text, starts, ends = row["text"], row["starts"], row["ends"]
 
-        def located(spans: set, starts: list = starts, ends: list = ends) -> list[list]:
-            return sorted([starts[first], ends[last], kind] for kind, first, last in spans)
-
-        def shown(spans: list, text: str = text) -> str:
+        def shown(spans: list, text: str = row["text"]) -> str:
             return "; ".join(f"{text[start:end]} ({kind})" for start, end, kind in spans)
 
-        gold_located, guess_located = located(gold_spans), located(guess_spans)
-        examples.append({"text": text, "label": shown(gold_located), "predicted": shown(guess_located),
-                         "gold_spans": gold_located, "predicted_spans": guess_located,
-                         "confidence": float(len(gold_spans ^ guess_spans))})  # fmt: skip
+        examples.append({"text": row["text"], "label": shown(gold), "predicted": shown(guess), "gold_spans": gold,
+                         "predicted_spans": guess, "confidence": float(len(differences))})  # fmt: skip
     examples.sort(key=lambda example: -example["confidence"])
     return examples
