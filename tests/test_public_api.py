@@ -38,6 +38,10 @@ SIGNATURES = {
         "= None, label_column: 'str | None' = None, batch_size: 'int' = 64, precision: 'str' = 'fp32', "
         "compile: 'bool' = False, output: 'str | Path | None' = None) -> 'dict[str, Any]'"
     ),
+    "export_model": (
+        "(model_dir: 'str | Path', *, fmt: 'str' = 'onnx', quantize: 'str | None' = None, output: 'str | Path | "
+        "None' = None, check_texts: 'str | Path | Sequence[str] | None' = None) -> 'ExportResult'"
+    ),
     "extend_vocab": (
         "(model: 'str | Path', words: 'Sequence[str] | str | Path', output: 'str | Path') -> 'list[WordExtension]'"
     ),

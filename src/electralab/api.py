@@ -1,4 +1,4 @@
-"""electralab's public Python API: configure, fit, resume, evaluate, predict, pretrain, build vocabularies.
+"""electralab's public Python API: configure, fit, resume, evaluate, predict, export, pretrain, build vocabularies.
 
 Everything the ``electralab`` command does is a call here, and these names are re-exported from
 ``electralab`` itself (their list is :data:`__all__`). Importing this module is cheap: PyTorch and
@@ -39,6 +39,7 @@ from .errors import ConfigError, DataError, ElectralabError, ModelLoadError
 from .results import CheckResult, RunResult
 
 if TYPE_CHECKING:
+    from .export import ExportResult
     from .inference.predictor import Predictor
     from .vocab.build import VocabResult
     from .vocab.extend import WordExtension
@@ -248,6 +249,36 @@ def predict_file(
     return _predict_file(model, source, target, text_column, batch_size, precision, compile, units)
 
 
+def export_model(
+    model_dir: str | Path,
+    *,
+    fmt: str = "onnx",
+    quantize: str | None = None,
+    output: str | Path | None = None,
+    check_texts: str | Path | Sequence[str] | None = None,
+) -> ExportResult:
+    """Export a trained model folder to ONNX; :func:`load_model`, ``predict`` and ``serve`` run the result.
+
+    The new folder holds ``model.onnx`` (dynamic batch and sequence axes), the tokenizer, the model's config
+    (task, labels, thresholds, max length) and run config, and ``export.json`` (format, opset, quantisation,
+    parity, versions). Parity is checked on ``check_texts`` against the PyTorch model in fp32: an fp32 graph
+    whose logits differ by more than 1e-4 is refused; for int8 the agreement is reported.
+
+    Args:
+        model_dir: A ``model/`` folder written by :func:`fit`.
+        fmt: ``onnx``.
+        quantize: ``int8`` for a dynamically quantised graph; None for fp32.
+        output: The new folder (default: ``<model_dir>-onnx``, ``-onnx-int8``, beside it); must not exist.
+        check_texts: The parity texts: a file with one per line, a list, or None for built-in Korean and English.
+
+    Returns:
+        The folder and the export record (``result.record["parity"]``).
+    """
+    from .export import export_onnx
+
+    return export_onnx(model_dir, output, fmt, quantize, check_texts)
+
+
 def check(config: RunConfig, *, tokenizer: bool = True, run_name: str = "check") -> CheckResult:
     """Check the data a config names before training: duplicates, leakage, conflicting labels, lengths, coverage.
 
@@ -328,6 +359,7 @@ __all__ = [
     "check",
     "config_keys",
     "evaluate",
+    "export_model",
     "extend_vocab",
     "fit",
     "load_config",

@@ -19,3 +19,7 @@ class ConfigError(ElectralabError):
 
 class ModelLoadError(ElectralabError):
     """A model folder or hub id cannot be loaded."""
+
+
+class ExportError(ElectralabError):
+    """A model cannot be exported, or its export does not compute what the model computes."""

@@ -24,6 +24,7 @@ from ..errors import ConfigError, ModelLoadError
 from ..models.loading import load_tokenizer, prediction_attention, set_attention
 from ..tasks import task_for_model
 from ..tasks.scoring import text_logits
+from .onnx_backend import OnnxModel, is_onnx_folder
 
 UNITS = ("word", "char", "token")
 """What a token-classification model's tags are read for at prediction time."""
@@ -33,7 +34,8 @@ class Predictor:
     """Wraps a trained model and its tokenizer for fast batched inference.
 
     Args:
-        model: A model trained by electralab (or any sequence-classification model).
+        model: A model trained by electralab (or any sequence-classification model), or an ONNX export of one
+            (:class:`~electralab.inference.onnx_backend.OnnxModel`, which runs at the precision it was exported in).
         tokenizer: Its tokenizer.
         max_length: Truncation length in tokens.
         precision: ``fp32``; ``bf16`` (autocast, on CPUs with bf16 support or CUDA; on a CPU with sequences of
@@ -51,7 +53,7 @@ class Predictor:
 
     def __init__(
         self,
-        model: PreTrainedModel,
+        model: PreTrainedModel | OnnxModel,
         tokenizer: PreTrainedTokenizerBase,
         max_length: int = 128,
         precision: str = "fp32",
@@ -61,19 +63,10 @@ class Predictor:
     ) -> None:
         if precision not in INFERENCE_PRECISIONS:
             raise ConfigError(f"precision={precision!r}: expected one of {', '.join(INFERENCE_PRECISIONS)}")
-        model = model.eval()
-        device = next(model.parameters()).device
-        if precision == "int8":
-            if device.type != "cpu":
-                raise ConfigError("precision=int8 (dynamic quantisation) runs on the CPU only; use bf16 on a GPU")
-            with warnings.catch_warnings():  # torch.ao's eager API is deprecated in favour of torchao, still shipped
-                warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(
-                    copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8
-                )
-        if precision == "bf16" and device.type == "cpu" and not cpu_has_bf16():
-            raise ConfigError("precision=bf16: this CPU has no bf16 support; use fp32 or int8")
-        set_attention(model, prediction_attention(precision == "bf16" and device.type == "cpu", max_length))
+        if isinstance(model, OnnxModel):  # an exported graph: its precision is the export's, checked at load
+            precision, compile = model.precision, False
+        else:
+            model = _prepared(model, precision, max_length)
         self.model = model
         self._forward = torch.compile(model, dynamic=True) if compile else model
         self.tokenizer = tokenizer
@@ -100,14 +93,17 @@ class Predictor:
         compile: bool = False,
         units: str | None = None,
     ) -> Predictor:
-        """Load a saved electralab (or any sequence-classification) model folder."""
+        """Load a saved electralab (or any sequence-classification) model folder, or its ONNX export."""
         folder = Path(folder)
         if not (folder / "config.json").is_file():
             raise ModelLoadError(
                 f"{folder} is not a model folder (no config.json); pass the run's model/ folder, e.g. runs/x/model"
             )
-        auto_class = getattr(transformers, task_for_model(AutoConfig.from_pretrained(folder)).auto_model_class_name)
-        model = auto_class.from_pretrained(folder)
+        config = AutoConfig.from_pretrained(folder)
+        if is_onnx_folder(folder):  # exported by `electralab export`: run through ONNX Runtime
+            model = OnnxModel(folder, config, precision, compile)
+        else:
+            model = getattr(transformers, task_for_model(config).auto_model_class_name).from_pretrained(folder)
         tokenizer = load_tokenizer(str(folder))
         if max_length is None:
             max_length = min(int(getattr(model.config, "max_seq_length", 512)), tokenizer.model_max_length)
@@ -143,3 +139,19 @@ class Predictor:
     def score(self, dataset: Any, batch_size: int = 64, source: str = "data") -> dict[str, Any]:
         """Full metrics on a labelled ``datasets.Dataset`` (``text`` [, ``text_pair``] and the task's labels)."""
         return self.task.score_dataset(self, dataset, batch_size, source)
+
+
+def _prepared(model: PreTrainedModel, precision: str, max_length: int) -> PreTrainedModel:
+    """A PyTorch model in eval mode, quantised for ``int8``, with the attention that suits ``precision``."""
+    model = model.eval()
+    device = next(model.parameters()).device
+    if precision == "int8":
+        if device.type != "cpu":
+            raise ConfigError("precision=int8 (dynamic quantisation) runs on the CPU only; use bf16 on a GPU")
+        with warnings.catch_warnings():  # torch.ao's eager API is deprecated in favour of torchao, still shipped
+            warnings.simplefilter("ignore")
+            model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+    if precision == "bf16" and device.type == "cpu" and not cpu_has_bf16():
+        raise ConfigError("precision=bf16: this CPU has no bf16 support; use fp32 or int8")
+    set_attention(model, prediction_attention(precision == "bf16" and device.type == "cpu", max_length))
+    return model
