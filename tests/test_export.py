@@ -140,7 +140,7 @@ def test_int8_export_reports_agreement_and_predicts(encoder_dir, tmp_path, capsy
     source = write_model(encoder_dir, tmp_path / "model", "single_label")
     (tmp_path / "check.txt").write_text("\n".join(TEXTS) + "\n\n", encoding="utf-8")
     check = ["--check-texts", str(tmp_path / "check.txt")]
-    assert main(["export", "--model", str(source), "--quantize", "int8", *check]) == 0
+    assert main(["export", "--model", str(source), "--format", "onnx", "--quantize", "int8", *check]) == 0  # README
     captured = capsys.readouterr()
     assert "int8: max |logit diff|" in captured.err
     folder = tmp_path / "model-onnx-int8"

@@ -155,7 +155,8 @@ def load_model(
     """Load a trained model folder for prediction: ``.predict(texts)``, ``.logits(texts)``, ``.score(dataset)``.
 
     Args:
-        model_dir: A ``model/`` folder written by :func:`fit`.
+        model_dir: A ``model/`` folder written by :func:`fit`, or its ONNX export (:func:`export_model`; run
+            through ONNX Runtime at the precision it was exported in).
         precision: fp32; bf16 (autocast; CPUs with bf16 support, CUDA); int8 (dynamic quantisation, CPU).
         compile: Run the model through ``torch.compile`` (pays off on many thousands of texts).
         units: Token classification: read tags per ``word``, ``char`` or sub-word ``token`` (entities may then
