@@ -44,14 +44,20 @@ def load_run_config(run_dir: Path) -> RunConfig:
     return config_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def last_complete_checkpoint(run_dir: Path) -> Path | None:
-    """The newest checkpoint whose state, optimiser and scheduler were all written (a kill mid-save is skipped)."""
+def complete_checkpoints(run_dir: Path) -> list[Path]:
+    """The checkpoints whose state, optimiser and scheduler were all written, oldest first (a kill mid-save: none)."""
     folder = run_dir / CHECKPOINTS
     if not folder.is_dir():
-        return None
+        return []
     found = []
     for child in folder.iterdir():
         match = _CHECKPOINT.match(child.name)
         if match and all((child / f).is_file() for f in _CHECKPOINT_FILES):
             found.append((int(match.group(1)), child))
-    return max(found)[1] if found else None
+    return [child for _, child in sorted(found)]
+
+
+def last_complete_checkpoint(run_dir: Path) -> Path | None:
+    """The newest of :func:`complete_checkpoints` (None when there is none)."""
+    found = complete_checkpoints(run_dir)
+    return found[-1] if found else None
