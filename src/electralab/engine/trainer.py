@@ -5,6 +5,7 @@ Its checkpoints are published whole and name the best checkpoint relative to the
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 from pathlib import Path
@@ -89,6 +90,8 @@ class ElectralabTrainer(Trainer):
         self.accelerator.wait_for_everyone()
         if self.args.should_save:
             publish_checkpoint(staged, root / name)
+            with contextlib.suppress(OSError):  # the staging folder, now empty
+                staged.parent.rmdir()
             rotate_checkpoints(str(root), self.args.save_total_limit, self.state.best_model_checkpoint)
         self.accelerator.wait_for_everyone()
 
