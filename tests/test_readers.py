@@ -321,7 +321,7 @@ def test_table_jsonl(tmp_path):
 
 
 def test_table_csv_reads_a_text_longer_than_the_csv_module_default_like_jsonl(tmp_path):
-    long_text = ("good, \"quoted\" words\n" * 10_000)[:200_000]  # commas, quotes and newlines inside the field
+    long_text = ('good, "quoted" words\n' * 10_000)[:200_000]  # commas, quotes and newlines inside the field
     rows = [{"text": "short", "label": "a"}, {"text": long_text, "label": "b"}, {"text": "last", "label": "a"}]
     with (tmp_path / "x.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["text", "label"])

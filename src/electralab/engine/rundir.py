@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,22 @@ RUN_CONFIG = "run_config.yaml"
 CHECKPOINTS = "checkpoints"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 _CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt", "scheduler.pt")
+
+
+def check_output_dir(output_dir: str) -> None:
+    """Refuse an ``output_dir`` that cannot hold run folders, before minutes of loading are spent.
+
+    Raises:
+        ConfigError: If ``output_dir`` (or a parent of it) is a file, or the folder is not writable.
+    """
+    folder = Path(output_dir).expanduser()
+    existing = next((p for p in [folder, *folder.parents] if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise ConfigError(
+            f"output_dir={output_dir}: {existing} is a file, not a folder; pass --output-dir a folder for run folders"
+        )
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"output_dir={output_dir}: {existing} is not writable; pass --output-dir a writable folder")
 
 
 def new_run_dir(output_dir: str, name: str) -> Path:

@@ -22,7 +22,7 @@ from ..config import load_yaml, save_yaml
 from ..engine.arguments import build_training_arguments, check_trackers
 from ..engine.checkpoints import newest_good_checkpoint, resolve_best_checkpoint
 from ..engine.device import use_cpu
-from ..engine.rundir import CHECKPOINTS, complete_checkpoints, new_run_dir
+from ..engine.rundir import CHECKPOINTS, check_output_dir, complete_checkpoints, new_run_dir
 from ..errors import ConfigError
 from ..files import write_json
 from ..results import RunResult
@@ -93,6 +93,8 @@ def run(
     task = task or get_task(config.task)
     task.validate(config)
     check_trackers(config.train.report_to)
+    if resume_dir is None:
+        check_output_dir(config.output_dir)
     set_seed(config.train.seed)
     parts = task.build(config)  # everything that can fail on the user's input fails here, before any folder
     processes = distributed_state()
