@@ -24,6 +24,7 @@ from ..errors import ConfigError, ModelLoadError
 from ..models.loading import load_tokenizer, prediction_attention, set_attention
 from ..tasks import task_for_model
 from ..tasks.scoring import text_logits
+from .trained_head import load_trained_model
 
 UNITS = ("word", "char", "token")
 """What a token-classification model's tags are read for at prediction time."""
@@ -99,15 +100,19 @@ class Predictor:
         precision: str = "fp32",
         compile: bool = False,
         units: str | None = None,
+        force: bool = False,
     ) -> Predictor:
-        """Load a saved electralab (or any sequence-classification) model folder."""
+        """Load a saved electralab (or any sequence-classification) model folder.
+
+        A folder without a trained head (a bare encoder) is refused unless ``force``: see :mod:`.trained_head`.
+        """
         folder = Path(folder)
         if not (folder / "config.json").is_file():
             raise ModelLoadError(
                 f"{folder} is not a model folder (no config.json); pass the run's model/ folder, e.g. runs/x/model"
             )
         auto_class = getattr(transformers, task_for_model(AutoConfig.from_pretrained(folder)).auto_model_class_name)
-        model = auto_class.from_pretrained(folder)
+        model = load_trained_model(auto_class, folder, force)
         tokenizer = load_tokenizer(str(folder))
         if max_length is None:
             max_length = min(int(getattr(model.config, "max_seq_length", 512)), tokenizer.model_max_length)
