@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -84,10 +85,12 @@ def test_interrupted_run_resumes_to_the_same_end(toy_encoder, toy_data, tmp_path
     assert resumed["test"]["accuracy"] == full.metrics["test"]["accuracy"]
 
 
-def _interrupted_run(toy_encoder, toy_data, output_dir) -> Path:
+def _interrupted_run(toy_encoder, toy_data, output_dir, keep_checkpoints: int = 10) -> Path:
     """A run stopped at step 21 of 54: checkpoints at steps 8 and 16, the best among them recorded."""
+    config = _config(toy_encoder, toy_data, output_dir)
+    config.train.keep_checkpoints = keep_checkpoints
     with pytest.raises(KeyboardInterrupt):
-        run_training(_config(toy_encoder, toy_data, output_dir), extra_callbacks=[_Kill(at_step=21)])
+        run_training(config, extra_callbacks=[_Kill(at_step=21)])
     return next(Path(output_dir).iterdir()).resolve()
 
 
@@ -111,10 +114,11 @@ def _assert_model_is_best_checkpoint(run_dir: Path) -> None:
 def test_resume_from_another_directory_keeps_the_best_model(toy_encoder, toy_data, tmp_path, monkeypatch):
     (tmp_path / "started-here").mkdir()
     monkeypatch.chdir(tmp_path / "started-here")
-    run_dir = _interrupted_run(toy_encoder, toy_data, "runs")  # a relative --output-dir
+    run_dir = _interrupted_run(toy_encoder, toy_data, "runs", keep_checkpoints=1)  # a relative --output-dir
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
-    assert main(["train", "--resume", str(run_dir)]) == 0
+    # A relative run folder from another directory; keeping one checkpoint, rotation must still spare the best.
+    assert main(["train", "--resume", os.path.relpath(run_dir)]) == 0
     _assert_model_is_best_checkpoint(run_dir)
 
 

@@ -50,7 +50,8 @@ def resolve_best_checkpoint(checkpoint: Path) -> str | None:
     state = json.loads(path.read_text(encoding="utf-8"))
     name = best_checkpoint_name(state.get("best_model_checkpoint"))
     best = checkpoint.parent / name if name else None
-    resolved = str(best.resolve()) if best is not None and best.is_dir() else None
+    # Spelled as the Trainer spells its checkpoints (from the run folder as given), so its rotation keeps this one.
+    resolved = str(best) if best is not None and best.is_dir() else None
     if resolved != state.get("best_model_checkpoint"):
         state["best_model_checkpoint"] = resolved
         staged = path.with_name(TRAINER_STATE + ".tmp")

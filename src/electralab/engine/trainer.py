@@ -6,7 +6,6 @@ Its checkpoints are published whole and name the best checkpoint relative to the
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import shutil
 from pathlib import Path
 
@@ -73,8 +72,8 @@ class ElectralabTrainer(Trainer):
         root = Path(super()._get_output_dir(trial))
         name = f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
         staged = root / STAGING / name
-        if self.args.should_save:
-            shutil.rmtree(staged, ignore_errors=True)
+        if self.args.should_save:  # what a kill while saving left
+            shutil.rmtree(staged.parent, ignore_errors=True)
         self.accelerator.wait_for_everyone()
         self._staging = True
         try:
@@ -84,15 +83,19 @@ class ElectralabTrainer(Trainer):
         best = self.state.best_model_checkpoint
         if best is not None and Path(best).parent == staged.parent:  # the checkpoint just saved is the best
             self.state.best_model_checkpoint = str(root / Path(best).name)
-        if self.args.should_save:
-            best_name = best_checkpoint_name(self.state.best_model_checkpoint)
-            dataclasses.replace(self.state, best_model_checkpoint=best_name).save_to_json(str(staged / TRAINER_STATE))
+        best, best_name = self.state.best_model_checkpoint, best_checkpoint_name(self.state.best_model_checkpoint)
+        if self.args.should_save:  # the state on disk names the best checkpoint by folder name
+            self.state.best_model_checkpoint = best_name
+            try:
+                self.state.save_to_json(str(staged / TRAINER_STATE))
+            finally:
+                self.state.best_model_checkpoint = best
         self.accelerator.wait_for_everyone()
         if self.args.should_save:
             publish_checkpoint(staged, root / name)
             with contextlib.suppress(OSError):  # the staging folder, now empty
                 staged.parent.rmdir()
-            rotate_checkpoints(str(root), self.args.save_total_limit, self.state.best_model_checkpoint)
+            rotate_checkpoints(str(root), self.args.save_total_limit, str(root / best_name) if best_name else None)
         self.accelerator.wait_for_everyone()
 
     def create_optimizer(self, model: torch.nn.Module | None = None) -> torch.optim.Optimizer:
