@@ -101,6 +101,31 @@ def test_unknown_head(capsys, toy_encoder, data_dir):
     assert "unknown head 'transformer'" in line and "lstm" in line
 
 
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ("train.learning_rate=-1e-3", ["train.learning_rate=-0.001", "> 0"]),
+        ("train.learning_rate=0", ["train.learning_rate=0", "> 0"]),
+        ("train.head_learning_rate=-1", ["train.head_learning_rate=-1", "> 0"]),
+        ("data.max_train_rows=0", ["data.max_train_rows=0", ">= 1"]),
+        ("model.head=transformer", ["unknown head", "'transformer'", "lstm"]),
+    ],
+)
+def test_bad_settings_are_refused_before_any_model_is_loaded(capsys, data_dir, override, words):
+    # The model folder does not exist: the config error must come first, before anything is loaded.
+    line = _train(capsys, None, data_dir, override, model=str(data_dir / "no-such-model"))
+    assert all(word in line for word in words), line
+    assert "no-such-model" not in line
+    assert not (data_dir / "runs").exists(), "no run folder is left behind by a bad setting"
+
+
+def test_output_dir_that_is_a_file_is_refused_up_front(capsys, data_dir):
+    (data_dir / "runs").write_text("not a folder", encoding="utf-8")
+    line = _train(capsys, None, data_dir, model=str(data_dir / "no-such-model"))
+    assert str(data_dir / "runs") in line and "is a file" in line and "--output-dir" in line
+    assert (data_dir / "runs").read_text(encoding="utf-8") == "not a folder"
+
+
 def test_unknown_config_key_suggests_the_right_one(capsys, toy_encoder, data_dir):
     line = _train(capsys, toy_encoder, data_dir, "train.epoch=2")
     assert "unknown config key train.epoch" in line and "train.epochs" in line

@@ -53,7 +53,7 @@ SIGNATURES = {
     ),
     "load_model": (
         "(model_dir: 'str | Path', *, precision: 'str' = 'fp32', compile: 'bool' = False, units: 'str | None' = "
-        "None) -> 'Predictor'"
+        "None, force: 'bool' = False) -> 'Predictor'"
     ),
     "load_pretrain_config": (
         "(config_file: 'str | Path | None' = None, *, discriminator: 'str | Path | None' = None, generator: "
@@ -68,7 +68,7 @@ SIGNATURES = {
     "predict_file": (
         "(model: 'str | Path | Predictor', input_path: 'str | Path | None', output_path: 'str | Path | None' "
         "= None, *, text_column: 'str' = 'text', batch_size: 'int' = 64, precision: 'str' = 'fp32', compile: "
-        "'bool' = False, units: 'str | None' = None) -> 'int'"
+        "'bool' = False, units: 'str | None' = None, force: 'bool' = False) -> 'int'"
     ),
     "pretrain": (
         "(config: 'PretrainConfig', *, run_name: 'str | None' = None, callbacks: 'Sequence[Any]' = ()) -> 'RunResult'"

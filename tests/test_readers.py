@@ -320,6 +320,21 @@ def test_table_jsonl(tmp_path):
     assert ds["label"] == ["긍정", "3", "true"]
 
 
+def test_table_csv_reads_a_text_longer_than_the_csv_module_default_like_jsonl(tmp_path):
+    long_text = ('good, "quoted" words\n' * 10_000)[:200_000]  # commas, quotes and newlines inside the field
+    rows = [{"text": "short", "label": "a"}, {"text": long_text, "label": "b"}, {"text": "last", "label": "a"}]
+    with (tmp_path / "x.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["text", "label"])
+        writer.writeheader()
+        writer.writerows(rows)
+    _write(tmp_path / "x.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    from_csv, from_jsonl = read_split("table", tmp_path / "x.csv"), read_split("table", tmp_path / "x.jsonl")
+    assert len(from_csv["text"][1]) == 200_000
+    assert from_csv["text"] == from_jsonl["text"] == [r["text"] for r in rows]
+    assert from_csv["label"] == from_jsonl["label"]
+    assert read_texts(tmp_path / "x.csv") == [r["text"] for r in rows]
+
+
 def test_table_jsonl_bad_line(tmp_path):
     path = _write(tmp_path / "x.jsonl", '{"text": "a", "label": "b"}\n{"text": "c", "label": \n')
     with pytest.raises(DataError) as err:

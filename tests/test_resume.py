@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
+import torch
+from safetensors.torch import load_file
 from transformers import TrainerCallback
 
 from electralab.cli import main
@@ -79,3 +83,80 @@ def test_interrupted_run_resumes_to_the_same_end(toy_encoder, toy_data, tmp_path
     assert [e["step"] for e in history if "eval_loss" in e] == [e["step"] for e in full_history if "eval_loss" in e]
     assert resumed["test"]["loss"] == pytest.approx(full.metrics["test"]["loss"], abs=1e-4)
     assert resumed["test"]["accuracy"] == full.metrics["test"]["accuracy"]
+
+
+def _interrupted_run(toy_encoder, toy_data, output_dir, keep_checkpoints: int = 10) -> Path:
+    """A run stopped at step 21 of 54: checkpoints at steps 8 and 16, the best among them recorded."""
+    config = _config(toy_encoder, toy_data, output_dir)
+    config.train.keep_checkpoints = keep_checkpoints
+    with pytest.raises(KeyboardInterrupt):
+        run_training(config, extra_callbacks=[_Kill(at_step=21)])
+    return next(Path(output_dir).iterdir()).resolve()
+
+
+def _weights(folder: Path) -> dict:
+    return load_file(str(folder / "model.safetensors"))
+
+
+def _assert_model_is_best_checkpoint(run_dir: Path) -> None:
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    best = metrics["run"]["best_checkpoint"]
+    assert best is not None and not Path(best).is_absolute() and best.startswith("checkpoints/checkpoint-")
+    assert (run_dir / best).is_dir()
+    assert best != f"checkpoints/checkpoint-{metrics['run']['global_step']}"  # else the test could not fail
+    model, chosen = _weights(run_dir / "model"), _weights(run_dir / best)
+    assert model.keys() == chosen.keys()
+    assert all(torch.equal(model[key], chosen[key]) for key in model)
+    state = json.loads((run_dir / best / "trainer_state.json").read_text())
+    assert state["best_model_checkpoint"] == Path(best).name  # stored relative to the run folder
+
+
+def test_resume_from_another_directory_keeps_the_best_model(toy_encoder, toy_data, tmp_path, monkeypatch):
+    (tmp_path / "started-here").mkdir()
+    monkeypatch.chdir(tmp_path / "started-here")
+    run_dir = _interrupted_run(toy_encoder, toy_data, "runs", keep_checkpoints=1)  # a relative --output-dir
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    # A relative run folder from another directory; keeping one checkpoint, rotation must still spare the best.
+    assert main(["train", "--resume", os.path.relpath(run_dir)]) == 0
+    _assert_model_is_best_checkpoint(run_dir)
+
+
+def test_resume_of_a_copied_run_uses_its_own_checkpoints(toy_encoder, toy_data, tmp_path):
+    original = _interrupted_run(toy_encoder, toy_data, tmp_path / "runs")
+    copy = tmp_path / "copied" / original.name
+    shutil.copytree(original, copy)
+    shutil.rmtree(original)  # the copy must not need (or read) the folder it was copied from
+    assert main(["train", "--resume", str(copy)]) == 0
+    _assert_model_is_best_checkpoint(copy)
+
+
+@pytest.mark.parametrize("damaged", ["model.safetensors", "optimizer.pt"])
+def test_resume_skips_a_corrupt_checkpoint_and_names_the_file(toy_encoder, toy_data, tmp_path, capsys, damaged):
+    run_dir = _interrupted_run(toy_encoder, toy_data, tmp_path / "runs")
+    path = run_dir / "checkpoints" / "checkpoint-16" / damaged
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # truncated, as by a full disk
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run_dir)]) == 0
+    err = capsys.readouterr().err
+    assert str(path) in "".join(err.split())  # the message names the damaged file (rich wraps long lines)
+    assert "checkpoint-8" in err
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["run"]["global_step"] == 54
+
+
+def test_a_checkpoint_appears_only_once_complete(toy_encoder, toy_data, tmp_path, monkeypatch):
+    from electralab.engine.trainer import ElectralabTrainer
+
+    save_optimizer = ElectralabTrainer._save_optimizer_and_scheduler
+
+    def dies_at_step_16(self, output_dir):
+        if self.state.global_step == 16:
+            raise KeyboardInterrupt("killed while saving")
+        save_optimizer(self, output_dir)
+
+    monkeypatch.setattr(ElectralabTrainer, "_save_optimizer_and_scheduler", dies_at_step_16)
+    with pytest.raises(KeyboardInterrupt):
+        run_training(_config(toy_encoder, toy_data, tmp_path / "runs"))
+    run_dir = next((tmp_path / "runs").iterdir())
+    assert sorted(p.name for p in (run_dir / "checkpoints").glob("checkpoint-*")) == ["checkpoint-8"]

@@ -150,7 +150,12 @@ def pretrain(config: PretrainConfig, *, run_name: str | None = None, callbacks: 
 
 
 def load_model(
-    model_dir: str | Path, *, precision: str = "fp32", compile: bool = False, units: str | None = None
+    model_dir: str | Path,
+    *,
+    precision: str = "fp32",
+    compile: bool = False,
+    units: str | None = None,
+    force: bool = False,
 ) -> Predictor:
     """Load a trained model folder for prediction: ``.predict(texts)``, ``.logits(texts)``, ``.score(dataset)``.
 
@@ -161,10 +166,14 @@ def load_model(
         compile: Run the model through ``torch.compile`` (pays off on many thousands of texts).
         units: Token classification: read tags per ``word``, ``char`` or sub-word ``token`` (entities may then
             start inside a word, as in the Hugging Face pipeline's ``simple`` aggregation); default: as trained.
+        force: Load a folder without a trained head (a bare encoder: its labels would be random) anyway.
+
+    Raises:
+        ModelLoadError: If the folder is not a model folder, or has no trained head (unless ``force``).
     """
     from .inference.predictor import Predictor
 
-    return Predictor.from_folder(model_dir, precision=precision, compile=compile, units=units)
+    return Predictor.from_folder(model_dir, precision=precision, compile=compile, units=units, force=force)
 
 
 def predict(
@@ -235,19 +244,21 @@ def predict_file(
     precision: str = "fp32",
     compile: bool = False,
     units: str | None = None,
+    force: bool = False,
 ) -> int:
     """Label each text of a file (``.txt`` one per line, or a table's column; None: stdin) as JSON lines.
 
-    ``units``: token classification only, as in :func:`load_model`.
+    One record per input line (``"line": n``) or table row (``"row": n``), in input order; a blank one is
+    ``{"line": n, "text": "", "skipped": "blank line"}``. ``units`` and ``force``: as in :func:`load_model`.
 
     Returns:
-        The number of predictions written to ``output_path`` (None: stdout).
+        The number of records written to ``output_path`` (None: stdout).
     """
     from .inference.evaluate import predict_file as _predict_file
 
     source = str(input_path) if input_path is not None else None
     target = str(output_path) if output_path is not None else None
-    return _predict_file(model, source, target, text_column, batch_size, precision, compile, units)
+    return _predict_file(model, source, target, text_column, batch_size, precision, compile, units, force)
 
 
 def export_model(

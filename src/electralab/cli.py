@@ -82,6 +82,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "--units", choices=("word", "char", "token"),
         help="token classification: read tags per word, character or sub-word token (default: as trained)",
     )  # fmt: skip
+    predict.add_argument(
+        "--force", action="store_true", help="use a model folder without a trained head (its labels are random)"
+    )
     _add_check_parser(commands)
     _add_export_parser(commands)
     _add_pretrain_parser(commands)
@@ -222,6 +225,7 @@ def _predict(args: argparse.Namespace) -> None:
         precision=args.precision,
         compile=args.compile,
         units=args.units,
+        force=args.force,
     )
 
 

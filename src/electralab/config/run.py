@@ -93,6 +93,10 @@ class DataConfig:
     """Allow a tokenizer whose normaliser rewrites Hangul syllables (e.g. lowercasing + accent stripping)."""
 
     def __post_init__(self) -> None:
+        for key in ("max_train_rows", "max_dev_rows", "max_test_rows"):
+            value = getattr(self, key)
+            if value is not None and value < 1:
+                raise ConfigError(f"data.{key}={value}: expected a number of rows >= 1 (or null for all rows)")
         if self.test_fraction is not None and not 0.0 < self.test_fraction < 1.0:
             raise ConfigError(f"data.test_fraction={self.test_fraction}: expected a number between 0 and 1 (or null)")
         if not 0.0 < self.dev_fraction < 1.0:
@@ -247,6 +251,15 @@ class TrainConfig:
     """Show progress bars."""
 
     def __post_init__(self) -> None:
+        for key in ("learning_rate", "head_learning_rate", "adam_epsilon"):
+            value = getattr(self, key)
+            if value is not None and not value > 0:
+                raise ConfigError(f"train.{key}={value}: expected a number > 0 (e.g. 5e-5)")
+        for key in ("eval_steps", "logging_steps"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"train.{key}={getattr(self, key)}: expected an integer >= 1")
+        if self.weight_decay < 0 or self.max_grad_norm < 0:
+            raise ConfigError("train.weight_decay and train.max_grad_norm must be >= 0")
         if self.warmup < 0 or (self.warmup >= 1 and self.warmup != int(self.warmup)):
             raise ConfigError(f"train.warmup={self.warmup}: expected a ratio in [0, 1) or a whole number of steps")
         if self.epochs <= 0 and self.max_steps <= 0:

@@ -14,11 +14,16 @@ import csv
 import gzip
 import json
 import lzma
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import DataError
+
+CSV_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
+"""Longest CSV field read, in characters: the csv module's default (131,072) refuses long documents that JSON
+lines accept; 2**31 - 1 is the most a C long holds on every platform."""
 
 COMPRESSED = frozenset({".xz", ".gz", ".bz2"})
 """The compression suffixes that are decompressed transparently."""
@@ -195,6 +200,7 @@ def iter_csv(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     Raises:
         DataError: If the file cannot be read, is not valid UTF-8, or holds a malformed record.
     """
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader((line for _, line in iter_lines(path)), delimiter=delimiter)
     while True:
         start = reader.line_num + 1

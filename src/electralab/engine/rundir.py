@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,22 @@ RUN_CONFIG = "run_config.yaml"
 CHECKPOINTS = "checkpoints"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 _CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt", "scheduler.pt")
+
+
+def check_output_dir(output_dir: str) -> None:
+    """Refuse an ``output_dir`` that cannot hold run folders, before minutes of loading are spent.
+
+    Raises:
+        ConfigError: If ``output_dir`` (or a parent of it) is a file, or the folder is not writable.
+    """
+    folder = Path(output_dir).expanduser()
+    existing = next((p for p in [folder, *folder.parents] if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise ConfigError(
+            f"output_dir={output_dir}: {existing} is a file, not a folder; pass --output-dir a folder for run folders"
+        )
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"output_dir={output_dir}: {existing} is not writable; pass --output-dir a writable folder")
 
 
 def new_run_dir(output_dir: str, name: str) -> Path:
@@ -44,14 +61,20 @@ def load_run_config(run_dir: Path) -> RunConfig:
     return config_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def last_complete_checkpoint(run_dir: Path) -> Path | None:
-    """The newest checkpoint whose state, optimiser and scheduler were all written (a kill mid-save is skipped)."""
+def complete_checkpoints(run_dir: Path) -> list[Path]:
+    """The checkpoints whose state, optimiser and scheduler were all written, oldest first (a kill mid-save: none)."""
     folder = run_dir / CHECKPOINTS
     if not folder.is_dir():
-        return None
+        return []
     found = []
     for child in folder.iterdir():
         match = _CHECKPOINT.match(child.name)
         if match and all((child / f).is_file() for f in _CHECKPOINT_FILES):
             found.append((int(match.group(1)), child))
-    return max(found)[1] if found else None
+    return [child for _, child in sorted(found)]
+
+
+def last_complete_checkpoint(run_dir: Path) -> Path | None:
+    """The newest of :func:`complete_checkpoints` (None when there is none)."""
+    found = complete_checkpoints(run_dir)
+    return found[-1] if found else None

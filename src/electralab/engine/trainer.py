@@ -1,10 +1,19 @@
-"""The Trainer, extended only where the recipes need it: optimiser groups (rank decay, LLRD), length buckets."""
+"""The Trainer, extended only where the recipes need it: optimiser groups (rank decay, LLRD), length buckets.
+
+Its checkpoints are published whole and name the best checkpoint relative to the run folder.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+from pathlib import Path
+
 import torch
 from transformers import Trainer, TrainingArguments
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 
+from .checkpoints import STAGING, TRAINER_STATE, best_checkpoint_name, publish_checkpoint
 from .params import optimizer_groups
 from .sampling import LengthBucketSampler
 
@@ -25,7 +34,7 @@ def build_adamw(groups: list[dict], args: TrainingArguments) -> torch.optim.Adam
 
 
 class ElectralabTrainer(Trainer):
-    """``transformers.Trainer`` with electralab's parameter groups and length-bucketed batches.
+    """``transformers.Trainer`` with electralab's parameter groups, length-bucketed batches and atomic checkpoints.
 
     Args:
         *args: Passed to ``Trainer``.
@@ -47,6 +56,47 @@ class ElectralabTrainer(Trainer):
         self.head_learning_rate = head_learning_rate
         self.layer_lr_decay = layer_lr_decay
         self.batching = batching
+        self._staging = False
+
+    def _get_output_dir(self, trial: object) -> str:
+        """While a checkpoint is being saved: the staging folder beside the checkpoints (see ``_save_checkpoint``)."""
+        folder = super()._get_output_dir(trial)
+        return str(Path(folder) / STAGING) if self._staging else folder
+
+    def _save_checkpoint(self, model: torch.nn.Module, trial: object) -> None:
+        """The Trainer's checkpoint, written under ``checkpoints/.staging/`` and renamed into place when complete.
+
+        A kill while saving leaves no ``checkpoint-N`` folder (only the staging folder, cleared at the next save).
+        ``trainer_state.json`` names the best checkpoint by folder name, resolved against the run on resume.
+        """
+        root = Path(super()._get_output_dir(trial))
+        name = f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
+        staged = root / STAGING / name
+        if self.args.should_save:  # what a kill while saving left
+            shutil.rmtree(staged.parent, ignore_errors=True)
+        self.accelerator.wait_for_everyone()
+        self._staging = True
+        try:
+            super()._save_checkpoint(model, trial)
+        finally:
+            self._staging = False
+        best = self.state.best_model_checkpoint
+        if best is not None and Path(best).parent == staged.parent:  # the checkpoint just saved is the best
+            self.state.best_model_checkpoint = str(root / Path(best).name)
+        best, best_name = self.state.best_model_checkpoint, best_checkpoint_name(self.state.best_model_checkpoint)
+        if self.args.should_save:  # the state on disk names the best checkpoint by folder name
+            self.state.best_model_checkpoint = best_name
+            try:
+                self.state.save_to_json(str(staged / TRAINER_STATE))
+            finally:
+                self.state.best_model_checkpoint = best
+        self.accelerator.wait_for_everyone()
+        if self.args.should_save:
+            publish_checkpoint(staged, root / name)
+            with contextlib.suppress(OSError):  # the staging folder, now empty
+                staged.parent.rmdir()
+            rotate_checkpoints(str(root), self.args.save_total_limit, str(root / best_name) if best_name else None)
+        self.accelerator.wait_for_everyone()
 
     def create_optimizer(self, model: torch.nn.Module | None = None) -> torch.optim.Optimizer:
         """AdamW over :func:`optimizer_groups` (weight decay by tensor rank, layer-wise LR decay)."""

@@ -12,7 +12,7 @@ from datasets import Dataset
 from rich.console import Console
 
 from ..config import DataConfig
-from ..data.readers import read_split, read_texts
+from ..data.readers import read_split, read_text_lines
 from ..engine.rundir import RUN_CONFIG, load_run_config
 from ..errors import ConfigError, DataError
 from .predictor import Predictor
@@ -21,12 +21,16 @@ console = Console(stderr=True)
 
 
 def as_predictor(
-    model: str | Path | Predictor, precision: str = "fp32", compile: bool = False, units: str | None = None
+    model: str | Path | Predictor,
+    precision: str = "fp32",
+    compile: bool = False,
+    units: str | None = None,
+    force: bool = False,
 ) -> Predictor:
     """A model folder loaded as a :class:`Predictor` (a Predictor is returned as it is)."""
     if isinstance(model, Predictor):
         return model
-    return Predictor.from_folder(model, precision=precision, compile=compile, units=units)
+    return Predictor.from_folder(model, precision=precision, compile=compile, units=units, force=force)
 
 
 def run_data_config(model_dir: str | Path) -> DataConfig | None:
@@ -71,17 +75,43 @@ def evaluate_texts(
     return predictor.score(dataset, batch_size, source="the given texts")
 
 
-def read_input_texts(input_path: str | None, text_column: str = "text") -> list[str]:
-    """Texts to predict: a .txt file (one per line), a table's text column, or stdin."""
+SKIPPED = {"line": "blank line", "row": "empty text"}
+"""The ``skipped`` reason of an input line or table row without text: it gets a record, but no prediction."""
+
+
+def read_input_texts(input_path: str | None, text_column: str = "text") -> tuple[str, list[tuple[int, str]]]:
+    """Texts to predict, each with where it came from: a .txt file or stdin (one per line), or a table's column.
+
+    Returns:
+        ``("line", [(line number, text), ...])`` for text input (blank lines included, so outputs line up with
+        input lines), or ``("row", [(row number, text), ...])`` for a table (rows counted from 1 after the header).
+
+    Raises:
+        DataError: If the input holds no text at all.
+    """
     if input_path is None:
-        texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        key, numbered = "line", [(n, line.rstrip("\r\n")) for n, line in enumerate(sys.stdin, start=1)]
     elif Path(input_path).suffix.lower() in {".csv", ".tsv", ".jsonl", ".json"}:
         texts = read_split("table", input_path, text_column=text_column, require_label=False)["text"]
+        key, numbered = "row", list(enumerate(texts, start=1))
     else:
-        texts = read_texts(input_path)
-    if not texts:
+        key, numbered = "line", read_text_lines(input_path)
+    if not any(text.strip() for _, text in numbered):
         raise DataError(f"{input_path or 'stdin'}: no texts to predict; give one text per line")
-    return list(texts)
+    return key, numbered
+
+
+def predict_records(predictor: Predictor, key: str, numbered: list[tuple[int, str]], batch_size: int) -> list[dict]:
+    """One record per input line or row, in input order: ``{key: n, **prediction}``, or a ``skipped`` one.
+
+    A blank text gives ``{key: n, "text": text, "skipped": "blank line"}`` (a table row: ``"empty text"``).
+    """
+    texts = [text for _, text in numbered if text.strip()]
+    predictions = iter(predictor.predict(texts, batch_size=batch_size))
+    return [
+        {key: n, **next(predictions)} if text.strip() else {key: n, "text": text, "skipped": SKIPPED[key]}
+        for n, text in numbered
+    ]
 
 
 def predict_file(
@@ -93,10 +123,15 @@ def predict_file(
     precision: str = "fp32",
     compile: bool = False,
     units: str | None = None,
+    force: bool = False,
 ) -> int:
-    """Label each text of ``input_path`` (or stdin) and write JSON lines to ``output_path`` (or stdout)."""
-    predictor = as_predictor(model, precision, compile, units)
-    results = predictor.predict(read_input_texts(input_path, text_column), batch_size=batch_size)
+    """Label each text of ``input_path`` (or stdin) and write JSON lines to ``output_path`` (or stdout).
+
+    One record per input line (``line``) or table row (``row``), blank ones marked ``skipped``; returns their count.
+    """
+    key, numbered = read_input_texts(input_path, text_column)
+    predictor = as_predictor(model, precision, compile, units, force)
+    results = predict_records(predictor, key, numbered, batch_size)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
     if output_path is None:
         sys.stdout.write(lines)

@@ -25,6 +25,7 @@ from ..models.loading import load_tokenizer, prediction_attention, set_attention
 from ..tasks import task_for_model
 from ..tasks.scoring import text_logits
 from .onnx_backend import OnnxModel, is_onnx_folder
+from .trained_head import load_trained_model
 
 UNITS = ("word", "char", "token")
 """What a token-classification model's tags are read for at prediction time."""
@@ -92,8 +93,12 @@ class Predictor:
         precision: str = "fp32",
         compile: bool = False,
         units: str | None = None,
+        force: bool = False,
     ) -> Predictor:
-        """Load a saved electralab (or any sequence-classification) model folder, or its ONNX export."""
+        """Load a saved electralab (or any sequence-classification) model folder, or its ONNX export.
+
+        A folder without a trained head (a bare encoder) is refused unless ``force``: see :mod:`.trained_head`.
+        """
         folder = Path(folder)
         if not (folder / "config.json").is_file():
             raise ModelLoadError(
@@ -103,7 +108,7 @@ class Predictor:
         if is_onnx_folder(folder):  # exported by `electralab export`: run through ONNX Runtime
             model = OnnxModel(folder, config, precision, compile)
         else:
-            model = getattr(transformers, task_for_model(config).auto_model_class_name).from_pretrained(folder)
+            model = load_trained_model(getattr(transformers, task_for_model(config).auto_model_class_name), folder, force)
         tokenizer = load_tokenizer(str(folder))
         if max_length is None:
             max_length = min(int(getattr(model.config, "max_seq_length", 512)), tokenizer.model_max_length)

@@ -18,6 +18,7 @@ from ..data.windows import aggregate_windows, first_per_document
 from ..errors import ConfigError, DataError
 from ..metrics.classification import full_report, trainer_metrics
 from ..models import ElectralabConfig, ElectralabForSequenceClassification
+from ..models.heads import HEADS
 from ..models.losses import SINGLE_LABEL, resolve_loss_name
 from .base import FinalEvaluation, TrainingParts, register_task
 from .scoring import text_logits
@@ -48,6 +49,14 @@ class SequenceClassification(EncoderTask):
 
     name = "sequence_classification"
     metric_names = ("accuracy", "f1_macro", "f1_micro", "f1_weighted", "loss")
+
+    def validate(self, config: RunConfig) -> None:
+        """The encoder task's checks and a registered sequence head, before any model is loaded."""
+        super().validate(config)
+        if config.model.head not in HEADS:
+            raise ConfigError(
+                f"unknown head {config.model.head!r}; available heads: {', '.join(sorted(HEADS))} (model.head / --head)"
+            )
 
     def prepare(self, config: RunConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedData:
         """Read the splits, check the tokenizer on the training texts, tokenise train and dev."""

@@ -10,6 +10,8 @@ import re
 import shutil
 from pathlib import Path
 
+from ..engine.checkpoints import STAGING
+
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 OPTIMIZER_STATE = "optimizer.pt"
 
@@ -36,6 +38,7 @@ def prune_checkpoints(checkpoints_dir: Path, best_checkpoint: str | None) -> lis
     """
     if not checkpoints_dir.is_dir():
         return []
+    shutil.rmtree(checkpoints_dir / STAGING, ignore_errors=True)  # what a kill while saving left
     found = sorted(
         (int(match.group(1)), child)
         for child in checkpoints_dir.iterdir()
@@ -44,12 +47,12 @@ def prune_checkpoints(checkpoints_dir: Path, best_checkpoint: str | None) -> lis
     if not found:
         return []
     last = found[-1][1]
-    best = Path(best_checkpoint).resolve() if best_checkpoint else None
+    best = Path(best_checkpoint).name if best_checkpoint else None  # by name: the path may be from another folder
     freed, dropped = 0, []
     for _, checkpoint in found:
         if checkpoint == last:
             continue
-        if best is not None and checkpoint.resolve() == best:
+        if checkpoint.name == best:
             if (checkpoint / OPTIMIZER_STATE).is_file():
                 freed += _size(checkpoint / OPTIMIZER_STATE)
                 (checkpoint / OPTIMIZER_STATE).unlink()
@@ -60,10 +63,10 @@ def prune_checkpoints(checkpoints_dir: Path, best_checkpoint: str | None) -> lis
         dropped.append(checkpoint.name)
     if best is None:
         kept = f"{last.name} (last, resumable)"
-    elif best == last.resolve():
+    elif best == last.name:
         kept = f"{last.name} (last and best, resumable)"
     else:
-        kept = f"{last.name} (last, resumable) and {best.name} (best, without optimizer state)"
+        kept = f"{last.name} (last, resumable) and {best} (best, without optimizer state)"
     if not dropped:
         return [f"checkpoints kept: {kept}"]
     return [f"checkpoints kept: {kept}; deleted {', '.join(dropped)}, freeing {_megabytes(freed)}"]

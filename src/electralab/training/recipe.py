@@ -20,8 +20,9 @@ from transformers import EvalPrediction, TrainerCallback, set_seed
 
 from ..config import load_yaml, save_yaml
 from ..engine.arguments import build_training_arguments, check_trackers
+from ..engine.checkpoints import newest_good_checkpoint, resolve_best_checkpoint
 from ..engine.device import use_cpu
-from ..engine.rundir import CHECKPOINTS, last_complete_checkpoint, new_run_dir
+from ..engine.rundir import CHECKPOINTS, check_output_dir, complete_checkpoints, new_run_dir
 from ..errors import ConfigError
 from ..files import write_json
 from ..results import RunResult
@@ -92,6 +93,8 @@ def run(
     task = task or get_task(config.task)
     task.validate(config)
     check_trackers(config.train.report_to)
+    if resume_dir is None:
+        check_output_dir(config.output_dir)
     set_seed(config.train.seed)
     parts = task.build(config)  # everything that can fail on the user's input fails here, before any folder
     processes = distributed_state()
@@ -102,14 +105,24 @@ def run(
     _announce(run_dir, parts)
     os.environ["TENSORBOARD_LOGGING_DIR"] = str(run_dir / "tensorboard")
     trainer = _trainer(config, task, parts, run_dir, extra_callbacks)
-    checkpoint = last_complete_checkpoint(run_dir) if resume_dir is not None else None
+    checkpoint = _resume_checkpoint(run_dir, parts.model, processes) if resume_dir is not None else None
     if resume_dir is not None:
-        console.print(f"  resuming from {checkpoint or 'the start (no complete checkpoint found)'}")
         task.on_resume(run_dir, int(checkpoint.name.split("-")[-1]) if checkpoint else 0)
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     train_seconds = time.perf_counter() - started
     return _finish(config, task, parts, trainer, run_dir, train_seconds, processes.is_main_process)
+
+
+def _resume_checkpoint(run_dir: Path, model: Any, processes: PartialState) -> Path | None:
+    """The newest checkpoint that loads and fits the model, its best checkpoint resolved against ``run_dir``."""
+    checkpoint = newest_good_checkpoint(complete_checkpoints(run_dir), model, lambda line: console.print(f"  {line}"))
+    console.print(f"  resuming from {checkpoint or 'the start (no usable checkpoint found)'}")
+    if checkpoint is not None and processes.is_main_process:
+        best = resolve_best_checkpoint(checkpoint)
+        console.print(f"  best checkpoint so far: {Path(best).name if best else 'none'}")
+    processes.wait_for_everyone()
+    return checkpoint
 
 
 def _announce(run_dir: Path, parts: TrainingParts) -> None:
@@ -148,7 +161,7 @@ def _finish(
         "task": task.name,
         **parts.summary,
         "global_step": trainer.state.global_step,
-        "best_checkpoint": trainer.state.best_model_checkpoint,
+        "best_checkpoint": _in_run(run_dir, trainer.state.best_model_checkpoint),
         "train_seconds": round(seconds, 1),
         **evaluation.run,
     }
@@ -167,6 +180,13 @@ def _finish(
     report = task.report(run_dir, metrics, trainer.state.log_history, evaluation)
     write_model_cards(outputs, metrics)
     return RunResult(run_dir=run_dir, outputs=outputs, metrics=metrics, report=report)
+
+
+def _in_run(run_dir: Path, checkpoint: str | None) -> str | None:
+    """A checkpoint path as the run folder names it (``checkpoints/checkpoint-N``), None if it is not there."""
+    if not checkpoint or not (run_dir / CHECKPOINTS / Path(checkpoint).name).is_dir():
+        return None
+    return f"{CHECKPOINTS}/{Path(checkpoint).name}"
 
 
 def run_training(

@@ -19,6 +19,6 @@ helpers in :mod:`electralab.data.io`.
 """
 
 from . import imdb, nsmc, sst2, table, ynat  # noqa: F401  (registration side effects)
-from .registry import READERS, Columns, Reader, read_split, read_texts, register_reader
+from .registry import READERS, Columns, Reader, read_split, read_text_lines, read_texts, register_reader
 
-__all__ = ["READERS", "Columns", "Reader", "read_split", "read_texts", "register_reader"]
+__all__ = ["READERS", "Columns", "Reader", "read_split", "read_text_lines", "read_texts", "register_reader"]

@@ -103,6 +103,19 @@ def read_split(
     return Dataset.from_dict({name: columns[name] for name in order})
 
 
+def read_text_lines(path: str | Path) -> list[tuple[int, str]]:
+    """Every line of a plain-text file with its 1-based line number, blank lines included (strict UTF-8).
+
+    Raises:
+        DataError: If the file does not exist or is not valid UTF-8.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        what = "is a directory" if path.exists() else "not found"
+        raise DataError(f"{path}: input file {what}; pass a text file with one text per line to --input")
+    return [(number, line.rstrip("\r\n")) for number, line in iter_lines(path)]
+
+
 def read_texts(path: str | Path, *, text_column: str | None = None) -> list[str]:
     """Read texts to predict on.
 
@@ -125,11 +138,7 @@ def read_texts(path: str | Path, *, text_column: str | None = None) -> list[str]
     if table_extension(path) is not None:
         dataset = read_split("table", path, text_column=text_column, require_label=False)
         return list(dataset["text"])
-    if not path.is_file():
-        what = "is a directory" if path.exists() else "not found"
-        raise DataError(f"{path}: input file {what}; pass a text file with one text per line to --input")
-    texts = [line.rstrip("\r\n") for _, line in iter_lines(path)]
-    texts = [text for text in texts if text.strip()]
+    texts = [text for _, text in read_text_lines(path) if text.strip()]
     if not texts:
         raise DataError(f"{path}: no texts (the file is empty or blank); expected one text per line")
     return texts
