@@ -1,4 +1,4 @@
-"""electralab's public Python API: configure, fit, resume, evaluate, predict, pretrain, build vocabularies.
+"""electralab's public Python API: configure, fit, resume, evaluate, predict, serve, pretrain, build vocabularies.
 
 Everything the ``electralab`` command does is a call here, and these names are re-exported from
 ``electralab`` itself (their list is :data:`__all__`). Importing this module is cheap: PyTorch and
@@ -39,6 +39,8 @@ from .errors import ConfigError, DataError, ElectralabError, ModelLoadError
 from .results import CheckResult, RunResult
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from .inference.predictor import Predictor
     from .vocab.build import VocabResult
     from .vocab.extend import WordExtension
@@ -248,6 +250,83 @@ def predict_file(
     return _predict_file(model, source, target, text_column, batch_size, precision, compile, units)
 
 
+def create_app(
+    model: str | Path | Predictor,
+    *,
+    precision: str = "fp32",
+    max_batch: int = 32,
+    max_wait_ms: float = 5.0,
+    max_texts: int = 256,
+    max_chars: int = 20000,
+    max_body_bytes: int = 2000000,
+) -> FastAPI:
+    """The HTTP app of :func:`serve` (FastAPI), to run under any ASGI server or mount in another app.
+
+    ``POST /v1/predict`` takes ``{"text": ...}`` or ``{"texts": [...]}`` and answers ``{"predictions": [...]}``,
+    one per text, as :func:`predict` returns them; ``GET /healthz``; ``GET /v1/model``; OpenAPI at ``/docs``.
+    Texts from concurrent requests are labelled together, in one worker thread started by the app's lifespan.
+
+    Args:
+        model: A model folder or a loaded model (:func:`load_model`).
+        precision: fp32, bf16 or int8, as in :func:`load_model`.
+        max_batch: Most texts per prediction call, gathered from any number of requests.
+        max_wait_ms: Longest a text waits for others to join its batch.
+        max_texts: Most texts in one request (more: 422).
+        max_chars: Most characters in one text (more: 422).
+        max_body_bytes: Largest request body (more: 413).
+
+    Raises:
+        ConfigError: On a limit that is not a positive number (checked before the model is loaded).
+    """
+    from .serving.settings import ServeSettings
+
+    settings = ServeSettings(
+        max_batch=max_batch, max_wait_ms=max_wait_ms, max_texts=max_texts, max_chars=max_chars,
+        max_body_bytes=max_body_bytes,
+    )  # fmt: skip
+    return _serving_app(model, precision, settings)
+
+
+def serve(
+    model: str | Path | Predictor,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    precision: str = "fp32",
+    max_batch: int = 32,
+    max_wait_ms: float = 5.0,
+    max_texts: int = 256,
+    max_chars: int = 20000,
+    max_body_bytes: int = 2000000,
+    log_level: str = "info",
+    access_log: bool = True,
+) -> None:
+    """Serve a model over HTTP (uvicorn) until SIGTERM or Ctrl+C, which let in-flight requests finish.
+
+    The endpoints and limits are those of :func:`create_app`; ``host`` ``127.0.0.1`` answers this machine only.
+    ``log_level`` is uvicorn's (critical, error, warning, info, debug, trace); ``access_log`` logs each request.
+
+    Raises:
+        ConfigError: On a bad setting (before the model is loaded), or when the port cannot be opened.
+    """
+    from .serving.server import run_server
+    from .serving.settings import ServeSettings
+
+    settings = ServeSettings(
+        host=host, port=port, max_batch=max_batch, max_wait_ms=max_wait_ms, max_texts=max_texts,
+        max_chars=max_chars, max_body_bytes=max_body_bytes, log_level=log_level, access_log=access_log,
+    )  # fmt: skip
+    run_server(_serving_app(model, precision, settings), settings)
+
+
+def _serving_app(model: str | Path | Predictor, precision: str, settings: Any) -> FastAPI:
+    from . import __version__
+    from .inference.evaluate import as_predictor
+    from .serving.app import create_app as _create_app
+
+    return _create_app(as_predictor(model, precision), settings, __version__)
+
+
 def check(config: RunConfig, *, tokenizer: bool = True, run_name: str = "check") -> CheckResult:
     """Check the data a config names before training: duplicates, leakage, conflicting labels, lengths, coverage.
 
@@ -327,6 +406,7 @@ __all__ = [
     "build_vocab",
     "check",
     "config_keys",
+    "create_app",
     "evaluate",
     "extend_vocab",
     "fit",
@@ -338,4 +418,5 @@ __all__ = [
     "pretrain",
     "preset_names",
     "resume",
+    "serve",
 ]
