@@ -143,6 +143,7 @@ def test_bad_requests_are_refused_with_a_4xx_and_a_message(classifier):
         (b'{"text": "a", "texts": ["b"]}', 422, ["not both"]),
         (json.dumps({"texts": ["w1"] * 5}).encode(), 422, ["5 texts", "at most 4"]),
         (json.dumps({"texts": ["w1", "x" * 51]}).encode(), 422, ["texts[1]", "51 characters", "at most 50"]),
+        (b'{"texts": ["w1", "a\\ud800"]}', 422, ["texts[1]", "character 1", "unpaired surrogate"]),
         (json.dumps({"text": "x" * 1990}).encode(), 413, ["2,000 bytes", "max_body_bytes"]),
     ]
     with running(app) as (url, _):
@@ -184,15 +185,15 @@ def test_concurrent_requests_are_batched_and_each_gets_its_own_answer(classifier
 
 
 class _SlowPredictor:
-    """Answers after ``delay`` seconds, or fails: a model whose forward is slow, or broken."""
+    """Answers after ``delay`` seconds, failing on the text "boom": a model whose forward is slow, or breaks."""
 
-    def __init__(self, delay: float = 0.0, broken: bool = False) -> None:
-        self.delay, self.broken, self.calls = delay, broken, 0
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay, self.calls = delay, []
 
     def predict(self, texts: list[str]) -> list[dict]:
-        self.calls += 1
+        self.calls.append(list(texts))
         time.sleep(self.delay)
-        if self.broken:
+        if "boom" in texts:
             raise RuntimeError("out of memory")
         return [{"text": text, "label": "x", "score": 1.0} for text in texts]
 
@@ -203,7 +204,7 @@ def test_shutdown_finishes_the_request_in_flight():
     with running(app) as (url, server):
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(httpx.post, f"{url}/v1/predict", json={"text": "late"}, timeout=10)
-            while predictor.calls == 0:  # the request is in the model's hands
+            while not predictor.calls:  # the request is in the model's hands
                 time.sleep(0.01)
             server.should_exit = True  # what uvicorn's SIGTERM handler does
             answer = pending.result()
@@ -217,14 +218,20 @@ def test_shutdown_finishes_the_request_in_flight():
             httpx.post(f"{url}/v1/predict", json={"text": "after"})
 
 
-def test_a_failing_model_answers_500_and_the_server_goes_on():
-    with running(create_app(_SlowPredictor(broken=True), ServeSettings(), "test")) as (url, _):
-        first = httpx.post(f"{url}/v1/predict", json={"texts": ["a", "b"]})
-        second = httpx.post(f"{url}/v1/predict", json={"text": "c"})
+def test_a_text_the_model_fails_on_fails_its_own_request_only():
+    predictor = _SlowPredictor()
+    with running(create_app(predictor, ServeSettings(max_wait_ms=400), "test")) as (url, _):
+        with ThreadPoolExecutor(2) as pool:  # both requests arrive within the first one's wait: one batch
+            fine = pool.submit(httpx.post, f"{url}/v1/predict", json={"text": "fine"})
+            time.sleep(0.05)
+            broken = pool.submit(httpx.post, f"{url}/v1/predict", json={"texts": ["boom", "x"]})
+            fine, broken = fine.result(), broken.result()
         stats = httpx.get(f"{url}/healthz").json()["batching"]
-    assert first.status_code == second.status_code == 500
-    assert "the model failed" in first.json()["detail"] and "out of memory" in first.json()["detail"]
-    assert stats["failed_batches"] == 2
+    assert predictor.calls == [["fine", "boom", "x"], ["fine"], ["boom"], ["x"]], "the batch, then each text alone"
+    assert fine.status_code == 200 and fine.json()["predictions"][0]["text"] == "fine"
+    assert broken.status_code == 500
+    assert "the model failed" in broken.json()["detail"] and "out of memory" in broken.json()["detail"]
+    assert stats["failed_batches"] == 2 and stats["texts"] == 2
 
 
 def test_bad_settings_are_refused_before_the_model_loads(tmp_path, capsys):

@@ -91,7 +91,7 @@ def create_app(predictor: Any, settings: ServeSettings, version: str) -> FastAPI
 
 
 def _refusal(texts: list[str], settings: ServeSettings) -> str | None:
-    """Why a well-formed request is still refused (no texts, too many, one too long), or None."""
+    """Why a well-formed request is still refused (no texts, too many, one too long or not text), or None."""
     if not texts:
         return "texts: the list is empty; pass at least one text"
     if len(texts) > settings.max_texts:
@@ -102,6 +102,11 @@ def _refusal(texts: list[str], settings: ServeSettings) -> str | None:
                 f"texts[{index}]: {len(text):,} characters; at most {settings.max_chars:,} per text (max_chars): "
                 "shorten or split it"
             )
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:  # JSON may escape a lone surrogate (\ud800), which is no text
+            surrogate = ascii(error.object[error.start])
+            return f"texts[{index}]: character {error.start} is an unpaired surrogate ({surrogate}): send valid text"
     return None
 
 

@@ -127,25 +127,46 @@ class MicroBatcher:
         return batch, False
 
     async def _answer(self, batch: list[_Queued]) -> None:
-        """Run the batch in the worker thread and settle each text's future (never raises)."""
+        """Run the batch in the worker thread and settle each text's future (never raises).
+
+        When the batch fails, each of its texts runs alone, so that a text the model cannot take fails its own
+        request only, not the others' that shared its batch.
+        """
         batch = [item for item in batch if not item.future.done()]  # a request whose client left is cancelled
         if not batch:
             return
-        texts = [item.text for item in batch]
         try:
-            predictions = await asyncio.get_running_loop().run_in_executor(self._executor, self._predict, texts)
-            if len(predictions) != len(texts):
-                raise ModelFailure(f"the model returned {len(predictions)} predictions for {len(texts)} texts")
-        except Exception as error:  # noqa: BLE001  (every waiting request gets the failure; the loop goes on)
+            predictions = await self._run_model([item.text for item in batch])
+        except ModelFailure as failure:
             self.stats.failed_batches += 1
-            failure = error if isinstance(error, ModelFailure) else ModelFailure(f"{type(error).__name__}: {error}")
+            if len(batch) == 1:
+                _settle(batch[0].future, failure=failure)
+                return
             for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(failure)
+                await self._answer([item])
             return
         self.stats.batches += 1
-        self.stats.texts += len(texts)
-        self.stats.largest_batch = max(self.stats.largest_batch, len(texts))
+        self.stats.texts += len(batch)
+        self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
         for item, prediction in zip(batch, predictions, strict=True):
-            if not item.future.done():
-                item.future.set_result(prediction)
+            _settle(item.future, prediction)
+
+    async def _run_model(self, texts: list[str]) -> Sequence[dict[str, Any]]:
+        """``predict(texts)`` in the worker thread; any failure, or a wrong number of answers, as a ModelFailure."""
+        try:
+            predictions = await asyncio.get_running_loop().run_in_executor(self._executor, self._predict, texts)
+        except Exception as error:  # noqa: BLE001  (the requests get the failure; the batcher goes on)
+            raise ModelFailure(f"{type(error).__name__}: {error}") from error
+        if len(predictions) != len(texts):
+            raise ModelFailure(f"the model returned {len(predictions)} predictions for {len(texts)} texts")
+        return predictions
+
+
+def _settle(future: asyncio.Future, result: Any = None, failure: Exception | None = None) -> None:
+    """Give a waiting text its prediction or failure (unless its request was cancelled meanwhile)."""
+    if future.done():
+        return
+    if failure is not None:
+        future.set_exception(failure)
+    else:
+        future.set_result(result)
