@@ -239,6 +239,11 @@ def test_bad_settings_are_refused_before_the_model_loads(tmp_path, capsys):
     assert "max_batch=0" in capsys.readouterr().err
     with pytest.raises(el.ConfigError, match="max_wait_ms"):
         el.create_app(tmp_path / "nowhere", max_wait_ms=-1)
+    without = "import sys; sys.modules['uvicorn'] = None; import electralab as el; el.create_app('nowhere')"
+    out = subprocess.run(
+        [sys.executable, "-c", without], env={**os.environ, "PYTHONPATH": str(SRC)}, capture_output=True, text=True
+    )
+    assert "ConfigError: serving needs uvicorn" in out.stderr and "pip install 'electralab[serve]'" in out.stderr
 
 
 def test_serve_command_answers_and_stops_on_sigterm(classifier, tmp_path):

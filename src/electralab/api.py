@@ -309,20 +309,33 @@ def serve(
     Raises:
         ConfigError: On a bad setting (before the model is loaded), or when the port cannot be opened.
     """
-    from .serving.server import run_server
     from .serving.settings import ServeSettings
 
     settings = ServeSettings(
         host=host, port=port, max_batch=max_batch, max_wait_ms=max_wait_ms, max_texts=max_texts,
         max_chars=max_chars, max_body_bytes=max_body_bytes, log_level=log_level, access_log=access_log,
     )  # fmt: skip
-    run_server(_serving_app(model, precision, settings), settings)
+    app = _serving_app(model, precision, settings)
+    from .serving.server import run_server
+
+    run_server(app, settings)
 
 
 def _serving_app(model: str | Path | Predictor, precision: str, settings: Any) -> FastAPI:
+    """The app of ``model``; first a clear error when the ``serve`` extra (FastAPI, uvicorn) is not installed."""
     from . import __version__
+
+    try:
+        import uvicorn  # noqa: F401  (checked here, before the model loads; serve runs it)
+
+        from .serving.app import create_app as _create_app
+    except ModuleNotFoundError as missing:
+        if missing.name not in ("fastapi", "starlette", "pydantic", "uvicorn"):
+            raise
+        raise ConfigError(
+            f"serving needs {missing.name}, which is not installed: pip install 'electralab[serve]'"
+        ) from None
     from .inference.evaluate import as_predictor
-    from .serving.app import create_app as _create_app
 
     return _create_app(as_predictor(model, precision), settings, __version__)
 
