@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -266,9 +267,19 @@ def test_serve_command_answers_and_stops_on_sigterm(classifier, tmp_path):
         answer = httpx.post(f"http://127.0.0.1:{taken}/v1/predict", json={"text": TEXTS[0]})
         assert answer.status_code == 200
         _close(answer.json()["predictions"][0], el.predict(classifier, TEXTS[:1])[0])
-        process.send_signal(signal.SIGTERM)
+        long_texts = [(TEXTS[i % len(TEXTS)] + " ") * 60 for i in range(256)]  # 4 x 256 texts: about a second
+        with ThreadPoolExecutor(4) as pool:
+            post = partial(httpx.post, f"http://127.0.0.1:{taken}/v1/predict", json={"texts": long_texts}, timeout=60)
+            pending = [pool.submit(post) for _ in range(4)]
+            while httpx.get(f"http://127.0.0.1:{taken}/healthz").json()["batching"]["requests"] < 5:
+                time.sleep(0.01)
+            assert not any(request.done() for request in pending), "the requests are in flight"
+            process.send_signal(signal.SIGTERM)
+            answers = [request.result() for request in pending]
+        assert [len(answer.json()["predictions"]) for answer in answers] == [256] * 4
         assert process.wait(timeout=20) in (0, -signal.SIGTERM)
     finally:
         process.kill() if process.poll() is None else None
     printed = Path(log.name).read_text()
-    assert "Shutting down" in printed and "Finished server process" in printed and "Traceback" not in printed
+    assert "Shutting down" in printed and "Waiting for connections to close" in printed
+    assert "Finished server process" in printed and "Traceback" not in printed
