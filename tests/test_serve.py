@@ -144,6 +144,7 @@ def test_bad_requests_are_refused_with_a_4xx_and_a_message(classifier):
         (b'{"text": "a", "texts": ["b"]}', 422, ["not both"]),
         (json.dumps({"texts": ["w1"] * 5}).encode(), 422, ["5 texts", "at most 4"]),
         (json.dumps({"texts": ["w1", "x" * 51]}).encode(), 422, ["texts[1]", "51 characters", "at most 50"]),
+        (json.dumps({"text": "x" * 60}).encode(), 422, ["text: 60 characters", "at most 50"]),
         (b'{"texts": ["w1", "a\\ud800"]}', 422, ["texts[1]", "character 1", "unpaired surrogate"]),
         (json.dumps({"text": "x" * 1990}).encode(), 413, ["2,000 bytes", "max_body_bytes"]),
     ]

@@ -51,7 +51,7 @@ def create_app(predictor: Any, settings: ServeSettings, version: str) -> FastAPI
     async def predict(request: PredictRequest) -> JSONResponse:
         """Label one text (``text``) or several (``texts``); one prediction per text, in order."""
         texts = request.all_texts()
-        refused = _refusal(texts, settings)
+        refused = _refusal(texts, settings, "texts" if request.texts is not None else "text")
         if refused:
             return _error(422, refused)
         try:
@@ -90,23 +90,27 @@ def create_app(predictor: Any, settings: ServeSettings, version: str) -> FastAPI
     return app
 
 
-def _refusal(texts: list[str], settings: ServeSettings) -> str | None:
-    """Why a well-formed request is still refused (no texts, too many, one too long or not text), or None."""
+def _refusal(texts: list[str], settings: ServeSettings, field: str) -> str | None:
+    """Why a well-formed request is still refused (no texts, too many, one too long or not text), or None.
+
+    ``field`` names the texts in the message: ``text`` (one) or ``texts`` (each as ``texts[i]``).
+    """
     if not texts:
         return "texts: the list is empty; pass at least one text"
     if len(texts) > settings.max_texts:
         return f"texts: {len(texts)} texts; at most {settings.max_texts} per request (max_texts): split the request"
     for index, text in enumerate(texts):
+        where = field if field == "text" else f"texts[{index}]"
         if len(text) > settings.max_chars:
             return (
-                f"texts[{index}]: {len(text):,} characters; at most {settings.max_chars:,} per text (max_chars): "
+                f"{where}: {len(text):,} characters; at most {settings.max_chars:,} per text (max_chars): "
                 "shorten or split it"
             )
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as error:  # JSON may escape a lone surrogate (\ud800), which is no text
             surrogate = ascii(error.object[error.start])
-            return f"texts[{index}]: character {error.start} is an unpaired surrogate ({surrogate}): send valid text"
+            return f"{where}: character {error.start} is an unpaired surrogate ({surrogate}): send valid text"
     return None
 
 

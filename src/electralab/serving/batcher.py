@@ -23,7 +23,7 @@ class ModelFailure(RuntimeError):
 
 
 class ShuttingDown(RuntimeError):
-    """A text arrived after the batcher stopped."""
+    """A text arrived while the batcher is not running (before the app's lifespan started it, or after it stopped)."""
 
 
 @dataclass
@@ -92,7 +92,7 @@ class MicroBatcher:
     async def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """Queue ``texts`` and wait for their predictions, in order."""
         if not self._open:
-            raise ShuttingDown("the server is shutting down; retry on another instance")
+            raise ShuttingDown("the model worker is not running (the server is starting or shutting down): retry")
         loop = asyncio.get_running_loop()
         queued = [_Queued(text, loop.create_future()) for text in texts]
         self.stats.requests += 1
