@@ -32,6 +32,11 @@ SIGNATURES = {
     ),
     "check": "(config: 'RunConfig', *, tokenizer: 'bool' = True, run_name: 'str' = 'check') -> 'CheckResult'",
     "config_keys": "(kind: 'str' = 'train') -> 'dict[str, str]'",
+    "create_app": (
+        "(model: 'str | Path | Predictor', *, precision: 'str' = 'fp32', max_batch: 'int' = 32, max_wait_ms: "
+        "'float' = 5.0, max_texts: 'int' = 256, max_chars: 'int' = 20000, max_body_bytes: 'int' = 2000000) -> "
+        "'FastAPI'"
+    ),
     "evaluate": (
         "(model: 'str | Path | Predictor', data: 'str | Path | None' = None, *, texts: 'Sequence[str] | None'"
         " = None, labels: 'Sequence[Any] | None' = None, fmt: 'str | None' = None, text_column: 'str | None' "
@@ -75,6 +80,11 @@ SIGNATURES = {
     ),
     "preset_names": "() -> 'list[str]'",
     "resume": "(run_dir: 'str | Path', *, callbacks: 'Sequence[Any]' = ()) -> 'RunResult'",
+    "serve": (
+        "(model: 'str | Path | Predictor', *, host: 'str' = '127.0.0.1', port: 'int' = 8000, precision: 'str' = "
+        "'fp32', max_batch: 'int' = 32, max_wait_ms: 'float' = 5.0, max_texts: 'int' = 256, max_chars: 'int' = "
+        "20000, max_body_bytes: 'int' = 2000000, log_level: 'str' = 'info', access_log: 'bool' = True) -> 'None'"
+    ),
 }
 
 

@@ -1,4 +1,4 @@
-"""electralab's public Python API: configure, fit, resume, evaluate, predict, export, pretrain, build vocabularies.
+"""electralab's public Python API: configure, fit, resume, evaluate, predict, export, serve, pretrain, vocabularies.
 
 Everything the ``electralab`` command does is a call here, and these names are re-exported from
 ``electralab`` itself (their list is :data:`__all__`). Importing this module is cheap: PyTorch and
@@ -39,6 +39,8 @@ from .errors import ConfigError, DataError, ElectralabError, ModelLoadError
 from .results import CheckResult, RunResult
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from .export import ExportResult
     from .inference.predictor import Predictor
     from .vocab.build import VocabResult
@@ -291,6 +293,96 @@ def export_model(
     return export_onnx(model_dir, output, fmt, quantize, check_texts)
 
 
+def create_app(
+    model: str | Path | Predictor,
+    *,
+    precision: str = "fp32",
+    max_batch: int = 32,
+    max_wait_ms: float = 5.0,
+    max_texts: int = 256,
+    max_chars: int = 20000,
+    max_body_bytes: int = 2000000,
+) -> FastAPI:
+    """The HTTP app of :func:`serve` (FastAPI), to run under any ASGI server or mount in another app.
+
+    ``POST /v1/predict`` takes ``{"text": ...}`` or ``{"texts": [...]}`` and answers ``{"predictions": [...]}``,
+    one per text, as :func:`predict` returns them; ``GET /healthz``; ``GET /v1/model``; OpenAPI at ``/docs``.
+    Texts from concurrent requests are labelled together, in one worker thread started by the app's lifespan.
+
+    Args:
+        model: A model folder or a loaded model (:func:`load_model`).
+        precision: fp32, bf16 or int8, as in :func:`load_model`.
+        max_batch: Most texts per prediction call, gathered from any number of requests.
+        max_wait_ms: Longest a text waits for others to join its batch.
+        max_texts: Most texts in one request (more: 422).
+        max_chars: Most characters in one text (more: 422).
+        max_body_bytes: Largest request body (more: 413).
+
+    Raises:
+        ConfigError: On a limit that is not a positive number (checked before the model is loaded).
+    """
+    from .serving.settings import ServeSettings
+
+    settings = ServeSettings(
+        max_batch=max_batch, max_wait_ms=max_wait_ms, max_texts=max_texts, max_chars=max_chars,
+        max_body_bytes=max_body_bytes,
+    )  # fmt: skip
+    return _serving_app(model, precision, settings)
+
+
+def serve(
+    model: str | Path | Predictor,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    precision: str = "fp32",
+    max_batch: int = 32,
+    max_wait_ms: float = 5.0,
+    max_texts: int = 256,
+    max_chars: int = 20000,
+    max_body_bytes: int = 2000000,
+    log_level: str = "info",
+    access_log: bool = True,
+) -> None:
+    """Serve a model over HTTP (uvicorn) until SIGTERM or Ctrl+C, which let in-flight requests finish.
+
+    The endpoints and limits are those of :func:`create_app`; ``host`` ``127.0.0.1`` answers this machine only.
+    ``log_level`` is uvicorn's (critical, error, warning, info, debug, trace); ``access_log`` logs each request.
+
+    Raises:
+        ConfigError: On a bad setting (before the model is loaded), or when the port cannot be opened.
+    """
+    from .serving.settings import ServeSettings
+
+    settings = ServeSettings(
+        host=host, port=port, max_batch=max_batch, max_wait_ms=max_wait_ms, max_texts=max_texts,
+        max_chars=max_chars, max_body_bytes=max_body_bytes, log_level=log_level, access_log=access_log,
+    )  # fmt: skip
+    app = _serving_app(model, precision, settings)
+    from .serving.server import run_server
+
+    run_server(app, settings)
+
+
+def _serving_app(model: str | Path | Predictor, precision: str, settings: Any) -> FastAPI:
+    """The app of ``model``; first a clear error when the ``serve`` extra (FastAPI, uvicorn) is not installed."""
+    from . import __version__
+
+    try:
+        import uvicorn  # noqa: F401  (checked here, before the model loads; serve runs it)
+
+        from .serving.app import create_app as _create_app
+    except ModuleNotFoundError as missing:
+        if missing.name not in ("fastapi", "starlette", "pydantic", "uvicorn"):
+            raise
+        raise ConfigError(
+            f"serving needs {missing.name}, which is not installed: pip install 'electralab[serve]'"
+        ) from None
+    from .inference.evaluate import as_predictor
+
+    return _create_app(as_predictor(model, precision), settings, __version__)
+
+
 def check(config: RunConfig, *, tokenizer: bool = True, run_name: str = "check") -> CheckResult:
     """Check the data a config names before training: duplicates, leakage, conflicting labels, lengths, coverage.
 
@@ -370,6 +462,7 @@ __all__ = [
     "build_vocab",
     "check",
     "config_keys",
+    "create_app",
     "evaluate",
     "export_model",
     "extend_vocab",
@@ -382,4 +475,5 @@ __all__ = [
     "pretrain",
     "preset_names",
     "resume",
+    "serve",
 ]

@@ -1,4 +1,4 @@
-"""Command line: ``electralab train | check | evaluate | predict | export | pretrain | vocab``.
+"""Command line: ``electralab train | check | evaluate | predict | export | serve | pretrain | vocab``.
 
 Parsing and printing only: every command is one call of the public API (:mod:`electralab.api`).
 """
@@ -87,6 +87,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_check_parser(commands)
     _add_export_parser(commands)
+    _add_serve_parser(commands)
     _add_pretrain_parser(commands)
     _add_vocab_parser(commands)
     return parser
@@ -127,6 +128,29 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--quantize", help="int8: dynamic int8 quantisation of the graph (default: fp32)")
     export.add_argument("--output", help="the new folder (default: <model>-onnx or <model>-onnx-int8)")
     export.add_argument("--check-texts", help="parity texts, one per line (default: built-in Korean and English)")
+
+
+def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve a saved model over HTTP (micro-batched; OpenAPI at /docs)",
+        description='POST /v1/predict {"text": ...} or {"texts": [...]} answers {"predictions": [...]}, one per '
+        "text as `electralab predict` prints them; GET /healthz; GET /v1/model. Texts from concurrent requests are "
+        "labelled together. SIGTERM or Ctrl+C lets in-flight requests finish.",
+    )
+    serve.add_argument("--model", required=True, help="a model folder written by `electralab train`")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1; 0.0.0.0: all)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    serve.add_argument("--precision", default="fp32", choices=api.INFERENCE_PRECISIONS, help=_PRECISION_HELP)
+    serve.add_argument("--max-batch", type=int, default=32, help="most texts per prediction call (default 32)")
+    serve.add_argument(
+        "--max-wait-ms", type=float, default=5.0, help="longest a text waits for others to join its batch (default 5)"
+    )
+    serve.add_argument("--max-texts", type=int, default=256, help="most texts per request (default 256)")
+    serve.add_argument("--max-chars", type=int, default=20000, help="most characters per text (default 20000)")
+    serve.add_argument("--max-body-bytes", type=int, default=2000000, help="largest request body (default 2000000)")
+    serve.add_argument("--log-level", default="info", help="uvicorn log level: critical, error, warning, info, debug")
+    serve.add_argument("--no-access-log", action="store_true", help="do not log a line per request")
 
 
 def _add_pretrain_parser(commands: argparse._SubParsersAction) -> None:
@@ -237,6 +261,22 @@ def _export(args: argparse.Namespace) -> None:
     print(json.dumps({"folder": str(result.folder), "parity": result.record["parity"]}, ensure_ascii=False))
 
 
+def _serve(args: argparse.Namespace) -> None:
+    api.serve(
+        args.model,
+        host=args.host,
+        port=args.port,
+        precision=args.precision,
+        max_batch=args.max_batch,
+        max_wait_ms=args.max_wait_ms,
+        max_texts=args.max_texts,
+        max_chars=args.max_chars,
+        max_body_bytes=args.max_body_bytes,
+        log_level=args.log_level,
+        access_log=not args.no_access_log,
+    )
+
+
 def _pretrain(args: argparse.Namespace) -> None:
     if args.resume:
         api.resume(args.resume)
@@ -291,6 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "evaluate": _evaluate,
             "predict": _predict,
             "export": _export,
+            "serve": _serve,
             "pretrain": _pretrain,
             "vocab": _vocab,
         }

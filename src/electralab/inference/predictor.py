@@ -108,7 +108,8 @@ class Predictor:
         if is_onnx_folder(folder):  # exported by `electralab export`: run through ONNX Runtime
             model = OnnxModel(folder, config, precision, compile)
         else:
-            model = load_trained_model(getattr(transformers, task_for_model(config).auto_model_class_name), folder, force)
+            auto_class = getattr(transformers, task_for_model(config).auto_model_class_name)
+            model = load_trained_model(auto_class, folder, force)
         tokenizer = load_tokenizer(str(folder))
         if max_length is None:
             max_length = min(int(getattr(model.config, "max_seq_length", 512)), tokenizer.model_max_length)
