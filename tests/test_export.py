@@ -155,7 +155,8 @@ def test_int8_export_reports_agreement_and_predicts(encoder_dir, tmp_path, capsy
     predictor = el.load_model(folder, precision="int8")
     assert predictor.precision == "int8"
     rows = _predict_cli(folder, tmp_path / "check.txt", tmp_path / "int8.jsonl")
-    assert len(rows) == len(TEXTS) and all(row["label"] in ("neg", "pos") for row in rows)
+    assert len(rows) == len(TEXTS) + 1 and rows[-1]["skipped"] == "blank line"  # one record per input line
+    assert all(row["label"] in ("neg", "pos") for row in rows[:-1])
 
 
 def test_failed_parity_writes_nothing(encoder_dir, tmp_path, monkeypatch, capsys):

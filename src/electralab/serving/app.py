@@ -49,17 +49,19 @@ def create_app(predictor: Any, settings: ServeSettings, version: str) -> FastAPI
 
     @app.post("/v1/predict", response_model=PredictResponse, responses=_ERRORS)
     async def predict(request: PredictRequest) -> JSONResponse:
-        """Label one text (``text``) or several (``texts``); one prediction per text, in order."""
+        """Label one text (``text``) or several (``texts``); one prediction per text, in order (blank: skipped)."""
         texts = request.all_texts()
         refused = _refusal(texts, settings, "texts" if request.texts is not None else "text")
         if refused:
             return _error(422, refused)
         try:
-            predictions = await batcher.predict(texts)
+            answers = iter(await batcher.predict([text for text in texts if text.strip()]))
         except ShuttingDown as error:
             return _error(503, str(error))
         except ModelFailure as error:
             return _error(500, f"the model failed on a batch of texts: {error}")
+        # a blank text gets a record without a prediction, as `electralab predict` gives a blank line
+        predictions = [next(answers) if text.strip() else {"text": text, "skipped": "empty text"} for text in texts]
         return JSONResponse({"predictions": predictions})
 
     @app.get("/healthz")
