@@ -96,7 +96,9 @@ def predict_file(
 ) -> int:
     """Label each text of ``input_path`` (or stdin) and write JSON lines to ``output_path`` (or stdout)."""
     predictor = as_predictor(model, precision, compile, units)
-    results = predictor.predict(read_input_texts(input_path, text_column), batch_size=batch_size)
+    read_pairs = getattr(predictor.task, "read_prediction_inputs", None)  # question answering: (question, context)
+    texts, pairs = read_pairs(input_path) if read_pairs else (read_input_texts(input_path, text_column), None)
+    results = predictor.predict(texts, pairs, batch_size=batch_size)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
     if output_path is None:
         sys.stdout.write(lines)
