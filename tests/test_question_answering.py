@@ -14,7 +14,15 @@ import electralab as el
 from electralab.cli import main
 from electralab.data.squad import read_questions, split_by_article
 from electralab.errors import ConfigError, DataError
-from electralab.metrics.qa import char_f1, exact_match, normalize_answer, qa_scores, token_f1
+from electralab.metrics.qa import (
+    best_null_threshold,
+    char_f1,
+    exact_match,
+    example_scores,
+    normalize_answer,
+    qa_scores,
+    token_f1,
+)
 from electralab.models.loading import load_tokenizer
 from electralab.tasks.qa_features import Windows, answer_tokens, best_answers, make_windows
 
@@ -34,8 +42,13 @@ def toy_question(rng: random.Random, words: int) -> tuple[str, str, int]:
     return text, answer, start
 
 
-def squad_file(path, articles: int, per_article: int, seed: int, words: tuple[int, int] = (4, 14)):
-    """A SQuAD v1.1 JSON file of toy questions: ``articles`` articles of two paragraphs each."""
+def squad_file(
+    path, articles: int, per_article: int, seed: int, words: tuple[int, int] = (4, 14), unanswerable: float = 0.0
+):
+    """A SQuAD JSON file of toy questions: ``articles`` articles of two paragraphs each.
+
+    With ``unanswerable`` > 0, that share of the paragraphs has no 'is <name>' (SQuAD v2: ``is_impossible``).
+    """
     rng = random.Random(seed)
     data = []
     for a in range(articles):
@@ -43,9 +56,13 @@ def squad_file(path, articles: int, per_article: int, seed: int, words: tuple[in
         for p in range(2):
             qas = []
             context, answer, start = toy_question(rng, rng.randint(*words))
+            impossible = rng.random() < unanswerable
+            if impossible:
+                context = " ".join(rng.choices(FILLER, k=rng.randint(*words)))
             for q in range(per_article // 2):
-                qas.append({"id": f"{a}-{p}-{q}", "question": QUESTION,
-                            "answers": [{"text": answer, "answer_start": start}]})  # fmt: skip
+                answers = [] if impossible else [{"text": answer, "answer_start": start}]
+                qas.append({"id": f"{a}-{p}-{q}", "question": QUESTION, "answers": answers,
+                            "is_impossible": impossible})  # fmt: skip
             paragraphs.append({"context": context, "qas": qas})
         data.append({"title": f"article {a}", "paragraphs": paragraphs})
     path.write_text(json.dumps({"version": "toy", "data": data}), encoding="utf-8")
@@ -307,3 +324,49 @@ def test_check_reads_the_article_splits(qa_data, tmp_path):
     result = el.check(config, tokenizer=False)
     assert {name: split["rows"] for name, split in result.report["splits"].items()} == {
         "train": 172, "dev": 20, "test": 48}  # fmt: skip
+
+
+def test_unanswerable_scores_and_the_tuned_null_threshold():
+    assert example_scores("", []) == {"exact_match": 1.0, "f1": 1.0, "char_f1": 1.0}
+    assert example_scores("kim", []) == {"exact_match": 0.0, "f1": 0.0, "char_f1": 0.0}
+    scores = qa_scores(["", "kim", "kim lee", ""], [[], [], ["kim"], ["lee"]])
+    assert scores["exact_match"] == 25.0 and scores["f1"] == pytest.approx((1 + 0 + 2 / 3 + 0) / 4 * 100)
+    assert scores["has_answer_f1"] == pytest.approx(100 / 3) and scores["no_answer_accuracy"] == 50.0
+    assert scores["unanswerable_rows"] == 2 and "has_answer_f1" not in qa_scores(["a"], [["a"]])
+    # answering q0 and q1 (differences -3, -1) and nothing for q2 (unanswerable) and q3 (its span scores 0.5):
+    # 3 of 4, against 2.5 answering all and 1 answering none
+    assert best_null_threshold([-3, -1, 2, 5], [1, 1, 0, 0.5], [False, False, True, False]) == -1
+    assert best_null_threshold([1, 2], [0, 0], [True, True]) < 1  # all unanswerable: nothing answered
+
+
+def test_null_answer_wins_by_the_threshold(qa_data):
+    tokenizer = load_tokenizer(str(qa_data[1]))
+    windows = make_windows(tokenizer, ["what is it"], ["w1 w2 is kim w3"], 24, 6)
+    starts, ends = np.full(len(windows.offsets[0]), -10.0), np.full(len(windows.offsets[0]), -10.0)
+    kim = windows.offsets[0].index((9, 12))
+    starts[kim], ends[kim], starts[0], ends[0] = 3.0, 3.0, 4.0, 4.0  # null 8 vs span 6: difference 2
+    (empty,) = best_answers(["w1 w2 is kim w3"], windows, [starts], [ends], null_threshold=0.0)
+    assert (empty["answer"], empty["start"], empty["end"]) == ("", 0, 0) and empty["null_difference"] == 2.0
+    (span,) = best_answers(["w1 w2 is kim w3"], windows, [starts], [ends], null_threshold=2.5)
+    assert span["answer"] == "kim" and span["null_difference"] == 2.0
+    (plain,) = best_answers(["w1 w2 is kim w3"], windows, [starts], [ends])  # SQuAD v1: the null never competes
+    assert plain["answer"] == "kim" and "null_difference" not in plain
+
+
+def test_toy_task_with_unanswerable_questions(qa_data, tmp_path):
+    folder = tmp_path / "v2"
+    folder.mkdir()
+    squad_file(folder / "toy.json", 60, 4, seed=2, words=(4, 30), unanswerable=0.3)
+    with pytest.raises(DataError, match="set data.unanswerable=true"):
+        read_questions(folder / "toy.json")
+    run_dir, metrics = _train((folder, qa_data[1]), tmp_path / "out", "data.unanswerable=true", "train.epochs=6")
+    test = metrics["test"]
+    assert test["unanswerable_rows"] > 5 and test["exact_match"] >= 85, test
+    assert test["no_answer_accuracy"] >= 80 and test["has_answer_f1"] >= 80, test
+    saved = json.loads((run_dir / "model" / "config.json").read_text())
+    assert saved["unanswerable"] and saved["null_threshold"] == metrics["run"]["null_threshold"]
+    context = " ".join(FILLER[:12])
+    nothing, something = el.answer(run_dir / "model", [QUESTION, QUESTION], [context, "w1 w2 is kim w3"])
+    assert nothing == {"answer": "", "start": 0, "end": 0, "score": nothing["score"]}
+    assert something["answer"] == "kim"
+    assert main(["evaluate", "--model", str(run_dir / "model"), "--data", str(folder / "toy.json")]) == 0

@@ -75,6 +75,10 @@ class DataConfig:
     n_best: int = 20
     """Question answering: start and end candidates per window (the n highest logits of each) searched for the
     best answer span."""
+    unanswerable: bool = False
+    """Question answering: accept SQuAD v2-style unanswerable questions (is_impossible, or no answers): the model
+    may answer nothing (its first token in every window); the null-answer threshold is tuned on dev (best F1) and
+    saved with the model."""
     long_documents: Literal["truncate", "windows"] = "truncate"
     """Texts longer than max_length: truncate them, or cut them into overlapping windows (each window a training
     example with its text's label; at evaluation and prediction the windows' logits are aggregated per text)."""

@@ -12,7 +12,8 @@ Formats (``data.format``, chosen by the file's suffix):
 
 An answer whose text is not found at its ``answer_start`` is dropped (counted, its question id named in the
 notes); a question left with no answer is skipped. An empty question or context is refused with its id.
-SQuAD v2-style unanswerable questions (``is_impossible`` or no answers) are refused: they are not supported.
+SQuAD v2-style unanswerable questions (``is_impossible`` or no answers) are read with no answers when asked
+for (``unanswerable=True``), else refused.
 """
 
 from __future__ import annotations
@@ -93,13 +94,16 @@ def _jsonl_rows(path: Path, labelled: bool) -> Iterator[tuple[str, dict[str, Any
         yield f"line {number}", row, str(row.get("context"))
 
 
-def read_questions(path: str | Path, max_rows: int | None = None, labelled: bool = True) -> QuestionFile:
-    """Read a SQuAD v1.1 ``.json`` or a ``.jsonl`` file of questions (see the module docstring).
+def read_questions(
+    path: str | Path, max_rows: int | None = None, labelled: bool = True, unanswerable: bool = False
+) -> QuestionFile:
+    """Read a SQuAD ``.json`` or a ``.jsonl`` file of questions (see the module docstring).
 
     Args:
         path: The file.
         max_rows: Keep only the first N questions.
         labelled: Answers are required (False: prediction input, ``{question, context}`` only).
+        unanswerable: Keep SQuAD v2-style unanswerable questions (with no answers) instead of refusing them.
 
     Raises:
         DataError: On a missing or malformed file, an empty question or context, or an unanswerable question.
@@ -121,11 +125,14 @@ def read_questions(path: str | Path, max_rows: int | None = None, labelled: bool
             if not isinstance(row.get(key), str) or not row[key].strip():
                 raise DataError(f"{name}: empty or missing {key}; every question needs a question and a context")
         answers = row["answers"]
-        if labelled and (row.get("is_impossible") or not answers.get("text")):
+        impossible = labelled and (bool(row.get("is_impossible")) or not answers.get("text"))
+        if impossible and not unanswerable:
             raise DataError(
-                f"{name}: an unanswerable question (SQuAD v2 style); only SQuAD v1.1-style questions with an "
-                "answer are supported: remove the unanswerable questions from the file"
+                f"{name}: an unanswerable question (SQuAD v2 style); set data.unanswerable=true to train with "
+                "them (a null answer, its threshold tuned on dev) or remove them from the file"
             )
+        if impossible:
+            answers = {"text": [], "answer_start": []}
         texts, starts = _answers_in_place(row["context"], answers, name)
         if len(texts) < len(answers.get("text") or []):
             misplaced.append(str(row["id"]))

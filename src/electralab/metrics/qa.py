@@ -61,7 +61,13 @@ def best_over(score: Callable[[str, str], float], predicted: str, golds: Sequenc
 
 
 def example_scores(predicted: str, golds: Sequence[str]) -> dict[str, float]:
-    """One question's ``exact_match``, ``f1`` and ``char_f1`` (0-1) against its gold answers."""
+    """One question's ``exact_match``, ``f1`` and ``char_f1`` (0-1) against its gold answers.
+
+    An unanswerable question (no gold answers, SQuAD v2) scores 1 for an empty prediction, else 0.
+    """
+    if not golds:
+        right = float(not predicted.strip())
+        return {"exact_match": right, "f1": right, "char_f1": right}
     return {
         "exact_match": best_over(exact_match, predicted, golds),
         "f1": best_over(token_f1, predicted, golds),
@@ -72,15 +78,46 @@ def example_scores(predicted: str, golds: Sequence[str]) -> dict[str, float]:
 def qa_scores(predictions: Sequence[str], gold_answers: Sequence[Sequence[str]]) -> dict[str, float]:
     """Mean ``exact_match``, ``f1`` (SQuAD v1.1) and ``char_f1`` (KorQuAD 1.0) in percent, and ``rows``.
 
+    With unanswerable questions (no gold answers) also ``has_answer_f1`` and ``no_answer_accuracy`` (the share
+    of unanswerable questions answered with nothing), in percent, and ``unanswerable_rows``.
+
     Args:
-        predictions: One predicted answer text per question.
-        gold_answers: The gold answer texts of each question (one or more).
+        predictions: One predicted answer text per question (empty: no answer).
+        gold_answers: The gold answer texts of each question (one or more; none: unanswerable).
     """
     if len(predictions) != len(gold_answers):
         raise ValueError(f"{len(predictions)} predictions but {len(gold_answers)} questions")
-    totals = Counter()
+    totals: Counter = Counter()
+    answerable: Counter = Counter()
     for predicted, golds in zip(predictions, gold_answers, strict=True):
-        totals.update(example_scores(predicted, golds))
+        found = example_scores(predicted, golds)
+        totals.update(found)
+        answerable.update({"rows": 1, "f1": found["f1"]} if golds else {"empty": found["exact_match"]})
     count = max(len(predictions), 1)
     scores = {key: 100.0 * totals[key] / count for key in ("exact_match", "f1", "char_f1")}
+    unanswerable = len(predictions) - answerable["rows"]
+    if unanswerable:
+        scores["has_answer_f1"] = 100.0 * answerable["f1"] / max(answerable["rows"], 1)
+        scores["no_answer_accuracy"] = 100.0 * answerable["empty"] / unanswerable
+        scores["unanswerable_rows"] = unanswerable
     return {**scores, "rows": len(predictions)}
+
+
+def best_null_threshold(
+    differences: Sequence[float], answer_f1: Sequence[float], unanswerable: Sequence[bool]
+) -> float:
+    """The null-answer threshold with the best mean F1: answer nothing where ``difference > threshold``.
+
+    Args:
+        differences: Per question, the null answer's score minus the best span's (start + end logits).
+        answer_f1: Per question, the F1 of the best span against the gold answers (0 for unanswerable ones).
+        unanswerable: Per question, whether it has no gold answer (then answering nothing scores 1).
+    """
+    order = sorted(range(len(differences)), key=lambda i: differences[i])
+    score = best = float(sum(unanswerable))  # threshold below every difference: nothing answered
+    threshold = min(differences, default=0.0) - 1.0
+    for i in order:  # raising the threshold past differences[i] answers question i with its best span
+        score += answer_f1[i] - float(unanswerable[i])
+        if score > best:
+            best, threshold = score, differences[i]
+    return float(threshold)

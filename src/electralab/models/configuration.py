@@ -44,3 +44,5 @@ class ElectralabConfig(PreTrainedConfig):
     doc_stride: int = 128
     max_answer_length: int = 30
     n_best: int = 20
+    unanswerable: bool = False
+    null_threshold: float = 0.0

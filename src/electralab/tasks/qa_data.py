@@ -32,14 +32,14 @@ def read_splits(data: DataConfig, seed: int) -> tuple[dict[str, Dataset], list[s
     if data.train_file is None:
         raise ConfigError("data.train_file is not set: use --preset korquad with --data-dir, or set data.train_file")
     notes: list[str] = []
-    found = read_questions(data.resolve(data.train_file))
+    found = read_questions(data.resolve(data.train_file), unanswerable=data.unanswerable)
     notes += _skipped_notes("train", found)
     train = found.questions
     splits: dict[str, Dataset] = {}
     for split, fraction in (("test", data.test_fraction), ("dev", data.dev_fraction)):
         name = getattr(data, f"{split}_file")
         if name is not None:
-            found = read_questions(data.resolve(name))
+            found = read_questions(data.resolve(name), unanswerable=data.unanswerable)
             notes += _skipped_notes(split, found)
             splits[split] = found.questions
         elif fraction is not None:
@@ -55,6 +55,9 @@ def read_splits(data: DataConfig, seed: int) -> tuple[dict[str, Dataset], list[s
         if split in splits and limit is not None and limit < len(splits[split]):
             splits[split] = splits[split].select(range(limit))
             notes.append(f"{split}: the first {limit} questions kept (data.max_{split}_rows)")
+    if data.unanswerable:
+        counts = {name: sum(1 for a in split["answers"][:] if not a["text"]) for name, split in splits.items()}
+        notes.append("unanswerable questions: " + ", ".join(f"{count} in {name}" for name, count in counts.items()))
     return {name: splits[name] for name in ("train", "dev", "test") if name in splits}, notes
 
 

@@ -130,11 +130,15 @@ def best_answers(
     end_logits: Sequence[np.ndarray],
     n_best: int = 20,
     max_answer_length: int = 30,
+    null_threshold: float | None = None,
 ) -> list[dict[str, Any]]:
     """The best answer of every question: ``{answer, start, end, score}`` (score: its softmax over the n-best).
 
     ``answer`` is ``context[start:end]``, exactly. A question without any valid span gets an empty answer
-    with score 0.
+    with score 0. With ``null_threshold`` (SQuAD v2), the null answer (the first token's start + end logits,
+    the lowest over the question's windows) competes too: when it beats the best span by more than the
+    threshold the answer is empty (start = end = 0); each result then also has ``null_difference`` (the null
+    score minus the best span's), as in Hugging Face's example.
     """
     per_question: list[list[int]] = [[] for _ in contexts]
     for w, owner in enumerate(windows.owners):
@@ -142,6 +146,7 @@ def best_answers(
     results = []
     for q, context in enumerate(contexts):
         candidates = []
+        null = min((float(start_logits[w][0] + end_logits[w][0]) for w in per_question[q]), default=0.0)
         for w in per_question[q]:
             offsets, starts, ends = windows.offsets[w], start_logits[w], end_logits[w]
             start_indexes = np.argsort(starts)[-1 : -n_best - 1 : -1].tolist()
@@ -154,12 +159,22 @@ def best_answers(
                         continue
                     candidates.append((float(starts[s] + ends[e]), offsets[s][0], offsets[e][1]))
         best = sorted(candidates, key=lambda c: c[0], reverse=True)[:n_best]
-        if not best:
+        if not best and null_threshold is None:
             results.append({"answer": "", "start": 0, "end": 0, "score": 0.0})
             continue
-        scores = np.array([score for score, _, _ in best])
+        scores = np.array([score for score, _, _ in best] + ([null] if null_threshold is not None else []))
         probabilities = np.exp(scores - scores.max())
+        probabilities /= probabilities.sum()
+        if null_threshold is not None:
+            difference = null - best[0][0] if best else float("inf")
+            if difference > null_threshold:
+                results.append({"answer": "", "start": 0, "end": 0, "score": round(float(probabilities[-1]), 6),
+                                "null_difference": difference})  # fmt: skip
+                continue
         _, start, end = best[0]
-        results.append({"answer": context[start:end], "start": int(start), "end": int(end),
-                        "score": round(float(probabilities[0] / probabilities.sum()), 6)})  # fmt: skip
+        result = {"answer": context[start:end], "start": int(start), "end": int(end),
+                  "score": round(float(probabilities[0]), 6)}  # fmt: skip
+        if null_threshold is not None:
+            result["null_difference"] = difference
+        results.append(result)
     return results

@@ -46,14 +46,25 @@ def answer_questions(
     bf16: bool = False,
     forward: Callable | None = None,
     ids: Sequence[str] | None = None,
+    null_threshold: float | None = None,
 ) -> list[dict[str, Any]]:
     """``{answer, start, end, score}`` per question, from its context read whole in windows.
 
     The window stride, n-best size and maximum answer length are the model's (``doc_stride``, ``n_best``,
-    ``max_answer_length`` in its config).
+    ``max_answer_length`` in its config); so is the null-answer threshold of a model trained with unanswerable
+    questions (``null_threshold`` overrides it, and keeps each answer's ``null_difference``).
     """
     config = model.config
     stride = min(int(getattr(config, "doc_stride", 128)), max_length // 2)
     windows = make_windows(tokenizer, questions, contexts, max_length, stride, ids=ids)
     starts, ends = window_logits(model, tokenizer, windows, batch_size, bf16, forward)
-    return best_answers(contexts, windows, starts, ends, int(config.n_best), int(config.max_answer_length))
+    threshold = null_threshold
+    if threshold is None and getattr(config, "unanswerable", False):
+        threshold = float(config.null_threshold)
+    answers = best_answers(
+        contexts, windows, starts, ends, int(config.n_best), int(config.max_answer_length), threshold
+    )
+    if null_threshold is None:
+        for answer in answers:
+            answer.pop("null_difference", None)
+    return answers

@@ -19,7 +19,7 @@ from ..config import DataConfig, RunConfig
 from ..data.squad import read_questions
 from ..engine.trainer import ElectralabTrainer
 from ..errors import ConfigError, DataError
-from ..metrics.qa import example_scores, qa_scores
+from ..metrics.qa import best_null_threshold, example_scores, qa_scores
 from ..models import ElectralabConfig, ElectralabForQuestionAnswering
 from .base import FinalEvaluation, TrainingParts, register_task
 from .qa_data import read_splits, text_view
@@ -96,6 +96,7 @@ class QuestionAnswering(EncoderTask):
             if split == "dev":
                 self.dev_windows, self.dev_raw = windows, raw["dev"]
         self.n_best, self.max_answer_length = data.n_best, data.max_answer_length
+        self.null_threshold = 0.0 if data.unanswerable else None
         return PreparedData(
             train=encoded["train"], dev=encoded["dev"], raw=raw, label_names=[],
             notes=notes + more_notes + check_notes, warnings=warnings, facts=facts,
@@ -117,6 +118,7 @@ class QuestionAnswering(EncoderTask):
             encoder=encoder.config.to_dict(), task=self.name, head="span", head_dropout=config.model.dropout,
             max_seq_length=config.data.max_length, doc_stride=config.data.doc_stride,
             max_answer_length=config.data.max_answer_length, n_best=config.data.n_best,
+            unanswerable=config.data.unanswerable, null_threshold=0.0,
         )  # fmt: skip
         return ElectralabForQuestionAnswering(model_config, encoder=encoder)
 
@@ -131,15 +133,19 @@ class QuestionAnswering(EncoderTask):
             raise RuntimeError(f"{len(start_logits)} dev predictions for {len(self.dev_windows.owners)} windows")
         contexts = self.dev_raw["context"][:]
         answers = best_answers(
-            contexts, self.dev_windows, start_logits, end_logits, self.n_best, self.max_answer_length
-        )
+            contexts, self.dev_windows, start_logits, end_logits, self.n_best, self.max_answer_length,
+            self.null_threshold,
+        )  # fmt: skip
         gold = [row["text"] for row in self.dev_raw["answers"][:]]
         return qa_scores([a["answer"] for a in answers], gold)
 
     def evaluate(self, config: RunConfig, trainer: Any, parts: TrainingParts) -> FinalEvaluation:
         """Scores on dev and test (contexts read whole), the test predictions and the worst-scoring questions."""
         data: PreparedData = parts.state
-        metrics, examples, predictions = {}, [], {}
+        metrics, examples, predictions, run = {}, [], {}, {}
+        if config.data.unanswerable and "dev" in data.raw:
+            threshold = self._tune_null_threshold(config, trainer, parts.processing_class, data.raw["dev"])
+            trainer.model.config.null_threshold = run["null_threshold"] = threshold
         for split in ("dev", "test"):
             if split in data.raw:
                 questions = data.raw[split]
@@ -150,13 +156,30 @@ class QuestionAnswering(EncoderTask):
                 metrics[split] = qa_scores([a["answer"] for a in answers], gold_texts(questions))
                 predictions[split] = prediction_rows(questions, answers)
                 examples = worst_examples(questions, predictions[split])
-        return FinalEvaluation(metrics=metrics, wrong_examples=examples, predictions=predictions)
+        return FinalEvaluation(metrics=metrics, wrong_examples=examples, predictions=predictions, run=run)
+
+    @staticmethod
+    def _tune_null_threshold(config: RunConfig, trainer: Any, tokenizer: Any, dev: Dataset) -> float:
+        """The null-answer threshold with the best dev F1 (saved in the model's config)."""
+        answers = answer_questions(
+            trainer.model, tokenizer, dev["question"][:], dev["context"][:], config.data.max_length,
+            config.train.eval_batch_size, ids=dev["id"][:], null_threshold=float("inf"),
+        )  # fmt: skip
+        golds = gold_texts(dev)
+        return best_null_threshold(
+            [a["null_difference"] for a in answers],
+            [example_scores(a["answer"], g)["f1"] if g else 0.0 for a, g in zip(answers, golds, strict=True)],
+            [not g for g in golds],
+        )
 
     def read_labelled(
         self, path: str, data: DataConfig | None, text_column: str | None, label_column: str | None, fmt: str = "squad"
     ) -> Dataset:
-        """Read a SQuAD ``.json`` or ``.jsonl`` file of questions with answers."""
-        return read_questions(path).questions
+        """Read a SQuAD ``.json`` or ``.jsonl`` file of questions with answers.
+
+        Unanswerable questions are read too when the model was trained with them (its run's ``data.unanswerable``).
+        """
+        return read_questions(path, unanswerable=bool(data and data.unanswerable)).questions
 
     def score_dataset(self, predictor: Any, dataset: Dataset, batch_size: int, source: str) -> dict[str, Any]:
         """Exact match, F1 and character F1 of a saved model on questions with answers."""
@@ -235,7 +258,9 @@ def worst_examples(questions: Dataset, rows: list[dict[str, Any]]) -> list[dict[
         row = rows[i]
         if row["exact_match"] == 1.0:
             break
-        examples.append({"question": row["question"], "text": contexts[i], "label": " | ".join(row["gold"]),
-                         "predicted": row["answer"], "f1": row["f1"], "char_f1": row["char_f1"],
-                         "confidence": row["score"]})  # fmt: skip
+        examples.append({
+            "question": row["question"], "text": contexts[i], "label": " | ".join(row["gold"]) or "(no answer)",
+            "predicted": row["answer"] or "(no answer)", "f1": row["f1"], "char_f1": row["char_f1"],
+            "confidence": row["score"],
+        })  # fmt: skip
     return examples
