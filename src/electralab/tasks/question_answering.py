@@ -78,6 +78,24 @@ class QuestionAnswering(EncoderTask):
         parts.summary["head"] = "span"
         return parts
 
+    def describe_run(self, config: RunConfig) -> dict[str, Any]:
+        """The encoder task's description, with the span head and the window and decoding settings."""
+        described = super().describe_run(config)
+        data = config.data
+        described["settings"].update({
+            "head": "span", "doc_stride": data.doc_stride, "max_answer_length": data.max_answer_length,
+            "n_best": data.n_best, "unanswerable": data.unanswerable,
+        })  # fmt: skip
+        if data.test_file is None and data.test_fraction is not None:
+            described["data"]["test"] = (
+                f"carved from train by article ({data.test_fraction:.0%}, seed {config.train.seed})"
+            )
+        if data.dev_file is None:
+            described["data"]["dev"] = (
+                f"carved from train by article ({data.dev_fraction:.0%}, seed {config.train.seed})"
+            )
+        return described
+
     def prepare(self, config: RunConfig, tokenizer: PreTrainedTokenizerBase) -> PreparedData:
         """Read and carve the questions by article, cut (question, context) into windows with answer tokens."""
         data = config.data
