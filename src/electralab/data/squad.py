@@ -110,7 +110,10 @@ def read_questions(
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"question file {path} does not exist")
+        raise DataError(
+            f"question file {path} does not exist; pass the folder holding it with --data-dir (data.data_dir) "
+            "or give the file's full path"
+        )
     if path.suffix.lower() not in (".json", ".jsonl"):
         raise DataError(f"{path}: expected a SQuAD .json file or a .jsonl file of questions")
     rows = _squad_rows(path) if path.suffix.lower() == ".json" else _jsonl_rows(path, labelled)
