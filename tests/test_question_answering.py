@@ -370,3 +370,24 @@ def test_toy_task_with_unanswerable_questions(qa_data, tmp_path):
     assert nothing == {"answer": "", "start": 0, "end": 0, "score": nothing["score"]}
     assert something["answer"] == "kim"
     assert main(["evaluate", "--model", str(run_dir / "model"), "--data", str(folder / "toy.json")]) == 0
+
+
+def test_decoding_finds_the_best_span_over_all_windows(qa_data):
+    """With n_best covering every token, the answer is the brute-force best start + end over all windows."""
+    tokenizer = load_tokenizer(str(qa_data[1]))
+    rng = random.Random(4)
+    contexts = [" ".join(rng.choices(FILLER + NAMES, k=rng.randint(3, 40))) for _ in range(30)]
+    windows = make_windows(tokenizer, [QUESTION] * 30, contexts, 20, 4)
+    generator = np.random.default_rng(0)
+    starts = [generator.normal(size=len(ids)) for ids in windows.encoded["input_ids"]]
+    ends = [generator.normal(size=len(ids)) for ids in windows.encoded["input_ids"]]
+    found = best_answers(contexts, windows, starts, ends, n_best=20, max_answer_length=3)
+    for q, context in enumerate(contexts):
+        best = max(
+            (starts[w][s] + ends[w][e], windows.offsets[w][s][0], windows.offsets[w][e][1])
+            for w, owner in enumerate(windows.owners) if owner == q
+            for s in range(20) for e in range(20)
+            if s < len(windows.offsets[w]) and e < len(windows.offsets[w])
+            and windows.offsets[w][s] is not None and windows.offsets[w][e] is not None and 0 <= e - s < 3
+        )  # fmt: skip
+        assert (found[q]["start"], found[q]["end"]) == best[1:] and found[q]["answer"] == context[best[1] : best[2]]
