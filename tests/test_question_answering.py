@@ -205,6 +205,7 @@ def test_toy_task_learns_and_reloads_with_the_same_answers(qa_data, trained):
     assert sum(r["exact_match"] for r in rows) / len(rows) * 100 == pytest.approx(metrics["test"]["exact_match"])
     saved = json.loads((run_dir / "model" / "config.json").read_text())
     assert (saved["task"], saved["doc_stride"], saved["max_seq_length"]) == ("question_answering", 8, 32)
+    assert 'electralab.answer(model, ["question"], ["context"])' in (run_dir / "model" / "README.md").read_text()
     questions = read_questions(qa_data[0] / "toy.json").questions
     contexts = dict(zip(questions["id"][:], questions["context"][:], strict=True))
     answers = el.answer(run_dir / "model", [r["question"] for r in rows], [contexts[r["id"]] for r in rows])
