@@ -237,6 +237,8 @@ def test_predict_through_the_cli_reads_long_contexts_whole(trained, tmp_path, ca
     capsys.readouterr()
     assert main(["evaluate", "--model", model, "--data", str(tmp_path / "in.jsonl")]) == 2  # no answers
     assert "no 'answers' object" in capsys.readouterr().err
+    assert main(["predict", "--model", model]) == 2  # stdin: one text per line has no context
+    assert "reads a .jsonl file of {question, context} lines: pass --input" in capsys.readouterr().err
 
 
 def test_evaluate_scores_a_squad_file(qa_data, trained, capsys):
