@@ -132,12 +132,13 @@ PRESET_DATA = {
     "unsmile": "korean_unsmile",
     "conll2003": "conll2003",
     "klue_ner": "klue_ner",
+    "korquad": "korquad_v1",
 }
 
 
 def test_every_preset_is_covered():
     assert preset_names() == sorted(PRESET_DATA)
-    assert len(list(PRESET_DIR.glob("*.yaml"))) == 7
+    assert len(list(PRESET_DIR.glob("*.yaml"))) == 8
 
 
 def _imdb_mixed(folder: Path) -> Path:
@@ -153,7 +154,8 @@ def _imdb_mixed(folder: Path) -> Path:
 
 @pytest.mark.parametrize("preset", sorted(PRESET_DATA))
 def test_preset_trains_through_the_cli(preset, korean_encoder, toy_encoder, tmp_path):
-    encoder = korean_encoder if preset in ("nsmc", "ynat", "unsmile", "klue_ner") else toy_encoder
+    encoder = korean_encoder if preset in ("nsmc", "ynat", "unsmile", "klue_ner", "korquad") else toy_encoder
+    windows = ["data.max_length=128", "data.doc_stride=32"] if preset == "korquad" else []  # questions + context
     data_dir = _imdb_mixed(tmp_path / "imdb") if preset == "imdb" else SHARED_DATA / PRESET_DATA[preset]
     code = main(
         [
@@ -174,6 +176,7 @@ def test_preset_trains_through_the_cli(preset, korean_encoder, toy_encoder, tmp_
             "train.batch_size=8",
             "train.report_to=[]",
             "train.progress_bar=false",
+            *windows,
         ]
     )
     assert code == 0

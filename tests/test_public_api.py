@@ -25,6 +25,10 @@ SIGNATURES = {
     "RunConfig": "class",
     "RunResult": "class",
     "CheckResult": "class",
+    "answer": (
+        "(model: 'str | Path | Predictor', questions: 'Sequence[str]', contexts: 'Sequence[str]', *, batch_size: "
+        "'int' = 64, precision: 'str' = 'fp32') -> 'list[dict[str, Any]]'"
+    ),
     "build_vocab": (
         "(corpus: 'Sequence[str | Path]', output: 'str | Path', *, size: 'int' = 32000, min_frequency: 'int' "
         "= 2, limit_alphabet: 'int' = 10000, unused_slots: 'int' = 100, documents: 'str' = 'line', "

@@ -189,6 +189,26 @@ def predict(
     return as_predictor(model, precision).predict(list(texts), batch_size=batch_size)
 
 
+def answer(
+    model: str | Path | Predictor,
+    questions: Sequence[str],
+    contexts: Sequence[str],
+    *,
+    batch_size: int = 64,
+    precision: str = "fp32",
+) -> list[dict[str, Any]]:
+    """Extractive question answering: per question its ``answer`` in its context, ``start``/``end``, ``score``.
+
+    ``answer`` is ``context[start:end]`` exactly (character offsets); contexts of any length are read in
+    overlapping windows. ``model`` is a question-answering model folder (``task: question_answering``).
+    """
+    from .inference.evaluate import as_predictor
+
+    if isinstance(questions, str) or isinstance(contexts, str):
+        raise DataError("answer takes lists of questions and contexts, not single strings: pass [question], [context]")
+    return as_predictor(model, precision).predict(list(questions), list(contexts), batch_size=batch_size)
+
+
 def evaluate(
     model: str | Path | Predictor,
     data: str | Path | None = None,
@@ -459,6 +479,7 @@ __all__ = [
     "RunConfig",
     "RunResult",
     "CheckResult",
+    "answer",
     "build_vocab",
     "check",
     "config_keys",

@@ -24,7 +24,7 @@ _COMPILE_HELP = "run the model through torch.compile: faster on many texts, afte
 _OVERRIDES_HELP = "dotted key=value overrides, applied last, e.g. train.epochs=2 model.dropout=0.2"
 _HEADLINE = (
     "accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_samples", "exact_match", "hamming_loss",
-    "f1", "precision", "recall", "token_accuracy", "loss",
+    "f1", "precision", "recall", "token_accuracy", "char_f1", "loss",
 )  # fmt: skip
 _console = Console(stderr=True)
 

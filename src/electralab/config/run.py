@@ -30,7 +30,8 @@ class DataConfig:
 
     format: str = "table"
     """Reader name: nsmc, ynat, klue_json, imdb, sst2 or table (CSV/TSV/JSONL); token classification: conll,
-    klue_ner or tagged_jsonl."""
+    klue_ner or tagged_jsonl; question answering: squad (SQuAD v1.1 .json, or .jsonl with question, context,
+    answers)."""
     data_dir: str | None = None
     """Folder the split files below are relative to (a preset's files already on disk)."""
     train_file: str | None = None
@@ -55,7 +56,8 @@ class DataConfig:
     """Fraction of train carved out as dev when there is no dev file."""
     test_fraction: float | None = None
     """Token classification: when there is no test file, carve this fraction of train (by sentence, seeded) as test
-    (before the dev carve), e.g. 0.2 for KLUE-NER whose only public labelled file is its dev split."""
+    (before the dev carve), e.g. 0.2 for KLUE-NER whose only public labelled file is its dev split. Question
+    answering: carved by article (an article's paragraphs never in two splits), and so is dev."""
     tag_scheme: Literal["BIO", "IOB2", "BIOES"] = "IOB2"
     """Token classification: the tag scheme of the data (BIO and IOB2 are the same; BIOES adds E- and S-)."""
     invalid_tags: Literal["repair", "refuse"] = "repair"
@@ -63,7 +65,20 @@ class DataConfig:
     label_all_subtokens: bool = False
     """Token classification: label every sub-token of a word (B- becomes I- after the first), not only the first."""
     max_length: int = 128
-    """Tokens per example after truncation (per window with long_documents=windows)."""
+    """Tokens per example after truncation (per window with long_documents=windows; question answering: per
+    window of question + context)."""
+    doc_stride: int = 128
+    """Question answering: context tokens shared by consecutive windows of a long context (less than half of
+    max_length); contexts are never cut, every part is read in some window."""
+    max_answer_length: int = 30
+    """Question answering: the longest answer decoded, in tokens."""
+    n_best: int = 20
+    """Question answering: start and end candidates per window (the n highest logits of each) searched for the
+    best answer span."""
+    unanswerable: bool = False
+    """Question answering: accept SQuAD v2-style unanswerable questions (is_impossible, or no answers): the model
+    may answer nothing (its first token in every window); the null-answer threshold is tuned on dev (best F1) and
+    saved with the model."""
     long_documents: Literal["truncate", "windows"] = "truncate"
     """Texts longer than max_length: truncate them, or cut them into overlapping windows (each window a training
     example with its text's label; at evaluation and prediction the windows' logits are aggregated per text)."""
@@ -76,7 +91,8 @@ class DataConfig:
     empty_texts: Literal["skip", "keep"] = "skip"
     """What to do with empty texts: skip them (counted and reported) or keep them."""
     max_train_rows: int | None = None
-    """Use only N training rows (before the dev carve); see row_sample."""
+    """Use only N training rows (before the dev carve; question answering: the first N questions after the
+    carves by article); see row_sample."""
     max_dev_rows: int | None = None
     """Use only N dev rows; see row_sample."""
     max_test_rows: int | None = None
@@ -204,7 +220,8 @@ class TrainConfig:
     """Steps between training-loss logs."""
     metric_for_best: str = "accuracy"
     """Dev metric that selects the best checkpoint: accuracy, f1_macro, f1_micro, f1_weighted, loss (token
-    classification: f1, precision, recall, token_accuracy, loss)."""
+    classification: f1, precision, recall, token_accuracy, loss; question answering: f1, exact_match, char_f1,
+    loss)."""
     keep_checkpoints: int = 2
     """Checkpoints kept on disk (the best one is always kept)."""
     early_stopping_patience: int | None = None
@@ -306,7 +323,8 @@ class RunConfig:
     """Everything a run needs; written resolved into every run folder."""
 
     task: str = "sequence_classification"
-    """Task name: sequence_classification, multi_label_classification or token_classification."""
+    """Task name: sequence_classification, multi_label_classification, token_classification or
+    question_answering."""
     output_dir: str = "runs"
     """Parent folder; each run gets its own timestamped folder inside it."""
     data: DataConfig = field(default_factory=DataConfig)

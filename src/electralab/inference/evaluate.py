@@ -128,10 +128,15 @@ def predict_file(
     """Label each text of ``input_path`` (or stdin) and write JSON lines to ``output_path`` (or stdout).
 
     One record per input line (``line``) or table row (``row``), blank ones marked ``skipped``; returns their count.
+    Question answering reads ``{question, context}`` rows instead and answers each.
     """
-    key, numbered = read_input_texts(input_path, text_column)
     predictor = as_predictor(model, precision, compile, units, force)
-    results = predict_records(predictor, key, numbered, batch_size)
+    read_pairs = getattr(predictor.task, "read_prediction_inputs", None)  # question answering: (question, context)
+    if read_pairs:
+        questions, contexts = read_pairs(input_path)
+        results = predictor.predict(questions, contexts, batch_size=batch_size)
+    else:
+        results = predict_records(predictor, *read_input_texts(input_path, text_column), batch_size)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
     if output_path is None:
         sys.stdout.write(lines)

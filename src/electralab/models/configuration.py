@@ -41,3 +41,8 @@ class ElectralabConfig(PreTrainedConfig):
     tag_scheme: str = "IOB2"
     label_all_subtokens: bool = False
     tag_units: str = "word"
+    doc_stride: int = 128
+    max_answer_length: int = 30
+    n_best: int = 20
+    unanswerable: bool = False
+    null_threshold: float = 0.0

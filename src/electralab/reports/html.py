@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write
+from .answers import ANSWER_CSS, section_answers
 from .errors import confidence_histogram, section_confusions, single_label
 from .fonts import font_face_css
 from .header import HEADER_CSS, run_header
@@ -74,6 +75,7 @@ img.plot { max-width: 100%; border: 1px solid #eee; }
 a { color: #1a5fb4; }
 """
     + SPAN_CSS
+    + ANSWER_CSS
     + HEADER_CSS
 )
 
@@ -238,6 +240,8 @@ def _section_wrong(wrong_examples: Any, split_name: str | None) -> str:
         return ""
     if all("gold_spans" in ex for ex in shown):  # token classification: entities highlighted in the sentence
         return section_spans(shown, len(wrong_examples), split_name)
+    if all("question" in ex for ex in shown):  # question answering: question, gold and predicted answers
+        return section_answers(shown, len(wrong_examples), split_name)
     rows = []
     for i, ex in enumerate(shown, start=1):
         rows.append(

@@ -11,7 +11,7 @@ from rich.table import Table
 
 SUMMARY_KEYS = (
     "accuracy", "f1_micro", "f1_macro", "f1_weighted", "f1_micro_at_0.5", "f1_macro_at_0.5",
-    "f1", "precision", "recall", "token_accuracy", "loss",
+    "f1", "precision", "recall", "token_accuracy", "exact_match", "char_f1", "loss",
 )  # fmt: skip
 console = Console(stderr=True)
 

@@ -1,6 +1,12 @@
 """Tasks plugged into the common run skeleton, by name."""
 
-from . import classification, multilabel, pretraining, token_classification  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    classification,
+    multilabel,
+    pretraining,
+    question_answering,
+    token_classification,
+)
 from .base import (
     TASKS,
     FinalEvaluation,

@@ -79,6 +79,11 @@ def model_card(name: str, metrics: dict[str, Any]) -> str:
     settings = ", ".join(f"{key}={value}" for key, value in run.get("settings", {}).items())
     base = run.get("model") or run.get("discriminator") or "?"
     warnings = "\n".join(f"- {warning}" for warning in metrics.get("warnings", [])) or "- none"
+    use = (
+        'answer(model, ["question"], ["context"])'
+        if run.get("task") == "question_answering"
+        else 'predict(model, ["..."])'
+    )
     return f"""---
 library_name: transformers
 tags: [electralab, {run.get("task", "")}]
@@ -104,7 +109,7 @@ Trained with electralab ({run.get("task", "")}) from `{base}`: {run.get("paramet
 ```python
 import electralab
 model = electralab.load_model("{name}")
-electralab.predict(model, ["..."])
+electralab.{use}
 ```
 The run folder beside this model holds `metrics.json`, `environment.json` (hardware and versions),
 `predictions/` and `report.html`.
