@@ -292,3 +292,21 @@ def test_gradient_checkpointing_recomputes_layers_and_keeps_gradients(toy_encode
     assert plain.keys() == checkpointed.keys()
     for name in plain:
         torch.testing.assert_close(checkpointed[name], plain[name], msg=name)
+
+
+def test_evaluation_keeps_row_order_when_training_groups_by_length(tmp_path):
+    """Windows scored as documents and QA answers read dev rows by position: no length grouping at evaluation."""
+    from datasets import Dataset
+    from transformers import TrainingArguments
+
+    from electralab.engine.trainer import ElectralabTrainer
+
+    rng = np.random.default_rng(3)
+    rows = Dataset.from_dict({"input_ids": [[1] * int(n) for n in rng.integers(2, 60, size=200)], "labels": [0] * 200})
+    arguments = TrainingArguments(
+        output_dir=str(tmp_path), per_device_eval_batch_size=8, train_sampling_strategy="group_by_length",
+        report_to=[], use_cpu=True,
+    )  # fmt: skip
+    trainer = ElectralabTrainer(model=torch.nn.Linear(2, 2), args=arguments, batching="group_by_length")
+    order = list(trainer._get_eval_sampler(rows))
+    assert order == list(range(200))

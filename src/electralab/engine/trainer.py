@@ -119,3 +119,14 @@ class ElectralabTrainer(Trainer):
         else:  # the Trainer dropped the column the model does not take
             lengths = [len(ids) for ids in dataset["input_ids"][:]]
         return LengthBucketSampler(lengths, self.args.train_batch_size, self.args.seed)
+
+    def _get_eval_sampler(self, eval_dataset: object) -> torch.utils.data.Sampler | None:
+        """Evaluation rows in their order, whatever the training batching.
+
+        ``transformers`` 5 groups evaluation rows by length when training does (``group_by_length``); metrics
+        that read rows by position (windows scored as documents, a question's answer windows) would be
+        computed on shuffled rows. Distributed: ``None``, the rows gathered back in order by ``accelerate``.
+        """
+        if eval_dataset is None or self.args.world_size > 1:
+            return None
+        return torch.utils.data.SequentialSampler(eval_dataset)

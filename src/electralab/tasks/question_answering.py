@@ -12,12 +12,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from datasets import Dataset
-from torch.utils.data import Sampler, SequentialSampler
 from transformers import DataCollatorWithPadding, EvalPrediction, PreTrainedModel, PreTrainedTokenizerBase
 
 from ..config import DataConfig, RunConfig
 from ..data.squad import read_questions
-from ..engine.trainer import ElectralabTrainer
 from ..errors import ConfigError, DataError
 from ..metrics.qa import best_null_threshold, example_scores, qa_scores
 from ..models import ElectralabConfig, ElectralabForQuestionAnswering
@@ -30,19 +28,6 @@ from .text_checks import split_findings, tokenizer_checks
 
 WORST_EXAMPLES = 50
 """How many of the worst-scoring test questions the report keeps."""
-
-
-class QuestionAnsweringTrainer(ElectralabTrainer):
-    """The Trainer with dev windows evaluated in their order (answers are decoded from a question's windows).
-
-    ``transformers`` groups evaluation rows by length when training does (``group_by_length``), which would
-    hand ``compute_metrics`` the windows shuffled.
-    """
-
-    def _get_eval_sampler(self, eval_dataset: Any) -> Sampler | None:
-        if eval_dataset is None or self.args.world_size > 1:  # distributed: gathered back in order by accelerate
-            return None
-        return SequentialSampler(eval_dataset)
 
 
 @register_task
@@ -72,9 +57,8 @@ class QuestionAnswering(EncoderTask):
             raise ConfigError("data.max_answer_length and data.n_best must be >= 1")
 
     def build(self, config: RunConfig) -> TrainingParts:
-        """The encoder task's parts, run by :class:`QuestionAnsweringTrainer`."""
+        """The encoder task's parts, with the span head named in the summary."""
         parts = super().build(config)
-        parts.trainer_class = QuestionAnsweringTrainer
         parts.summary["head"] = "span"
         return parts
 
