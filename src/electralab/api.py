@@ -171,7 +171,8 @@ def compare(
         config_file: A YAML config file (applied after the preset).
         model: Hub id or local folder of the encoder (``model.name_or_path``).
         data_dir: Folder holding the preset's data files (``data.data_dir``).
-        heads: Heads to compare (``model.head``), e.g. ``["cls", "mean", "lstm"]``; None: the config's head.
+        heads: Heads to compare (``model.head``), e.g. ``["cls", "mean", "lstm"]`` or ``"cls,mean"``; None: the
+            config's head.
         seeds: Runs per configuration, with seeds ``train.seed``, ``train.seed + 1``, ... (default 42, 43, 44).
         epochs: ``train.epochs`` of every run (default: the config's).
         output_dir: Parent of the comparison folder (``output_dir``, default ``runs``).
@@ -189,7 +190,9 @@ def compare(
     """
     from .comparison import dotted_overrides, plan_grid, read_sweeps, run_comparison
 
-    swept = read_sweeps(sweeps)
+    swept = read_sweeps([sweeps] if isinstance(sweeps, str) else sweeps)
+    if isinstance(heads, str):
+        heads = [head.strip() for head in heads.split(",")]
     if heads is not None:
         if "model.head" in swept:
             raise ConfigError("heads are given twice, as heads (--heads) and as model.head=...: keep one")

@@ -119,7 +119,7 @@ def _add_compare_parser(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("--output-dir", help="parent of the comparison folder (default: runs)")
     compare.add_argument("--name", help="comparison folder name (default: compare-<preset or config>)")
     compare.add_argument(
-        "--test-per-epoch", action="store_true", help="also score test after each epoch (reported, never used to choose)"
+        "--test-per-epoch", action="store_true", help="also score test after each epoch (reported, never chosen on)"
     )
     compare.add_argument(
         "sweeps", nargs="*", help="key=v1,v2 compares values (train.learning_rate=5e-5,1e-4); key=v sets every run"

@@ -1,4 +1,4 @@
-"""Paired bootstrap on the test predictions: is the best configuration's test accuracy really different?
+"""Paired bootstrap on the test predictions of the best configuration against each other one.
 
 Each configuration's per-row correctness is averaged over its seeds (``predictions/test.jsonl`` of each
 finished run); the rows are resampled with replacement, the same rows for both configurations, and the

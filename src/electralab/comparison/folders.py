@@ -16,6 +16,7 @@ import yaml
 
 from ..errors import ConfigError
 from .grid import Grid, PlannedRun, comparable
+from .test_epochs import TEST_PER_EPOCH
 
 FINISHED_FILES = ("metrics.json", "log_history.json")
 
@@ -68,7 +69,7 @@ def read_run(run: PlannedRun, run_dir: Path) -> dict[str, Any]:
     """A finished run as the comparison records it: metrics per split, dev/train curves, test per epoch."""
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     history = json.loads((run_dir / "log_history.json").read_text(encoding="utf-8"))
-    test_epochs = run_dir / "test_per_epoch.json"
+    test_epochs = run_dir / TEST_PER_EPOCH
     return {
         "configuration": run.configuration.label,
         "seed": run.seed,

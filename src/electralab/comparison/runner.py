@@ -16,11 +16,11 @@ from rich.console import Console
 from ..files import write_json
 from ..results import ComparisonResult
 from ..training.recipe import run_training
+from .aggregate import best_by_dev, summarise
 from .folders import check_finished_runs, clear_unfinished, finished_run, read_run
 from .grid import Grid, PlannedRun
 from .html import write_html
 from .markdown import write_markdown
-from .aggregate import best_by_dev, summarise
 from .summary import build_summary, cell
 from .test_epochs import TestEachEpoch, check_test_per_epoch
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .aggregate import best_by_dev, differences, summarise
 from .bootstrap import paired_bootstrap
 from .grid import Grid
-from .aggregate import best_by_dev, differences, summarise
 
 TEST_NOTE = "test scores are reported only; not used for any choice (the best configuration is chosen on dev)"
 
