@@ -117,6 +117,8 @@ def test_grid_reports_match_the_runs_and_a_rerun_trains_nothing(toy_encoder, toy
         ({"sweeps": ["train.bogus=1,2"]}, "unknown config key train.bogus"),
         ({"sweeps": ["train.learning_rate=1e-4,abc"]}, "train.learning_rate='abc': expected a number"),
         ({"sweeps": {"train.seed": [1, 2]}}, "train.seed cannot be swept"),
+        ({"heads": []}, "model.head: no values to compare"),
+        ({"heads": ["cls", "cls"]}, "two configurations share a folder name"),
         ({"overrides": [*TOY, "train.eval_strategy=steps"]}, "train.eval_strategy=steps: a comparison scores dev"),
     ],
 )

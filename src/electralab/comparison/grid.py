@@ -159,6 +159,9 @@ def plan_grid(
     """
     if seeds < 1:
         raise ConfigError(f"--seeds {seeds}: expected at least 1 seed per configuration")
+    for key, values in sweeps.items():
+        if not values:
+            raise ConfigError(f"{key}: no values to compare; give at least one (e.g. --heads cls,mean)")
     base = build_config(preset, config_file, overrides, **sections)
     if base.train.eval_strategy != "epoch":
         raise ConfigError(

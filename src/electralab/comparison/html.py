@@ -16,7 +16,7 @@ def _table(table: Table | None, otherwise: str = "") -> str:
     if table is None:
         return f"<p>{escape(otherwise)}</p>"
     headers, rows = table
-    return html_table(headers, rows, set(range(1, len(headers))))
+    return html_table(headers, rows)
 
 
 def _plot(path: Path | None, alt: str) -> str:
@@ -30,6 +30,8 @@ def write_html(folder: Path, summary: dict[str, Any]) -> Path:
                               f"Dev {metric} per epoch (mean over seeds, band ±1 std)")  # fmt: skip
     parts = [
         f"<h1>Comparison: {escape(folder.name)}</h1>",
+        f'<p class="meta">{escape(summary["task"])} · model {escape(summary["model"])} · compared: '
+        f"{escape(', '.join(summary['swept']) or 'nothing swept')}</p>",
         f'<p class="meta">{summary["runs_finished"]} of {summary["runs_planned"]} runs finished, '
         f"{summary['runs_failed']} failed; seeds {escape(', '.join(map(str, summary['seeds'])))}; "
         "mean ± sample std over seeds.</p>",

@@ -25,6 +25,8 @@ def write_markdown(path: Path, summary: dict[str, Any]) -> Path:
     lines = [
         f"# Comparison: {Path(summary['folder']).name}",
         "",
+        f"{summary['task']} · model `{summary['model']}` · compared: {', '.join(summary['swept']) or 'nothing swept'}",
+        "",
         f"{summary['runs_finished']} of {summary['runs_planned']} runs finished, {summary['runs_failed']} failed; "
         f"seeds {', '.join(map(str, summary['seeds']))}; mean ± sample std over seeds.",
         "",

@@ -18,6 +18,8 @@ def build_summary(grid: Grid, records: list[dict[str, Any]], test_per_epoch: boo
     others = [row["label"] for row in rows if best is not None and row is not best and row["finished"]]
     return {
         "folder": str(grid.folder),
+        "task": grid.runs[0].config.task,
+        "model": grid.runs[0].config.model.name_or_path,
         "metric": grid.metric,
         "greater_is_better": grid.metric != "loss",
         "chosen_on": f"dev {grid.metric}, mean over seeds",
