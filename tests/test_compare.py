@@ -118,6 +118,7 @@ def test_grid_reports_match_the_runs_and_a_rerun_trains_nothing(toy_encoder, toy
         ({"sweeps": ["train.learning_rate=1e-4,abc"]}, "train.learning_rate='abc': expected a number"),
         ({"sweeps": {"train.seed": [1, 2]}}, "train.seed cannot be swept"),
         ({"heads": []}, "model.head: no values to compare"),
+        ({"sweeps": ["train.eval_strategy=epoch,steps"]}, "train.eval_strategy=steps: a comparison scores dev"),
         ({"heads": ["cls", "cls"]}, "two configurations share a folder name"),
         ({"overrides": [*TOY, "train.eval_strategy=steps"]}, "train.eval_strategy=steps: a comparison scores dev"),
     ],

@@ -163,27 +163,32 @@ def plan_grid(
         if not values:
             raise ConfigError(f"{key}: no values to compare; give at least one (e.g. --heads cls,mean)")
     base = build_config(preset, config_file, overrides, **sections)
-    if base.train.eval_strategy != "epoch":
-        raise ConfigError(
-            f"train.eval_strategy={base.train.eval_strategy}: a comparison scores dev after every epoch; "
-            "leave train.eval_strategy at epoch"
-        )
     folder = Path(base.output_dir).expanduser() / (name or f"compare-{preset or Path(config_file or 'run').stem}")
     seed_list = [base.train.seed + i for i in range(seeds)]
     grid_configurations = configurations(sweeps)
+    fixed = {key: values[0] for key, values in sweeps.items() if len(values) == 1}
     runs = []
     for configuration in grid_configurations:
-        fixed = {key: values[0] for key, values in sweeps.items() if len(values) == 1}
         for seed in seed_list:
             run_folder = folder / RUNS / configuration.slug / f"seed-{seed}"
             values = {**overrides, **fixed, **configuration.values, "train.seed": seed, "output_dir": str(run_folder)}
-            config = build_config(preset, config_file, values, **sections)
-            get_task(config.task).validate(config)
-            runs.append(PlannedRun(configuration, seed, config, run_folder))
+            runs.append(PlannedRun(configuration, seed, _checked(preset, config_file, values, sections), run_folder))
     metrics = {run.config.train.metric_for_best for run in runs}
     if len(metrics) > 1:
         raise ConfigError(f"train.metric_for_best differs between configurations ({sorted(metrics)}): keep it fixed")
     return Grid(folder, grid_configurations, seed_list, runs, metrics.pop(), list(grid_configurations[0].values))
+
+
+def _checked(preset: str | None, config_file: Any, values: dict[str, Any], sections: dict[str, Any]) -> RunConfig:
+    """One run's config, refused when its task cannot run it or it would not score dev after every epoch."""
+    config = build_config(preset, config_file, values, **sections)
+    get_task(config.task).validate(config)
+    if config.train.eval_strategy != "epoch":
+        raise ConfigError(
+            f"train.eval_strategy={config.train.eval_strategy}: a comparison scores dev after every epoch; "
+            "leave train.eval_strategy at epoch"
+        )
+    return config
 
 
 def comparable(config: RunConfig) -> dict[str, Any]:
