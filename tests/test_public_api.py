@@ -25,6 +25,7 @@ SIGNATURES = {
     "RunConfig": "class",
     "RunResult": "class",
     "CheckResult": "class",
+    "ComparisonResult": "class",
     "answer": (
         "(model: 'str | Path | Predictor', questions: 'Sequence[str]', contexts: 'Sequence[str]', *, batch_size: "
         "'int' = 64, precision: 'str' = 'fp32') -> 'list[dict[str, Any]]'"
@@ -35,6 +36,13 @@ SIGNATURES = {
         "text_column: 'str' = 'text') -> 'VocabResult'"
     ),
     "check": "(config: 'RunConfig', *, tokenizer: 'bool' = True, run_name: 'str' = 'check') -> 'CheckResult'",
+    "compare": (
+        "(preset: 'str | None' = None, config_file: 'str | Path | None' = None, *, model: 'str | Path | None' = "
+        "None, data_dir: 'str | Path | None' = None, heads: 'Sequence[str] | None' = None, seeds: 'int' = 3, "
+        "epochs: 'float | None' = None, output_dir: 'str | Path | None' = None, name: 'str | None' = None, "
+        "sweeps: 'Mapping[str, Sequence[Any]] | Iterable[str]' = (), overrides: 'Overrides' = (), "
+        "test_per_epoch: 'bool' = False) -> 'ComparisonResult'"
+    ),
     "config_keys": "(kind: 'str' = 'train') -> 'dict[str, str]'",
     "create_app": (
         "(model: 'str | Path | Predictor', *, precision: 'str' = 'fp32', max_batch: 'int' = 32, max_wait_ms: "

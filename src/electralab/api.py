@@ -1,4 +1,4 @@
-"""electralab's public Python API: configure, fit, resume, evaluate, predict, export, serve, pretrain, vocabularies.
+"""electralab's public Python API: configure, fit, compare, resume, evaluate, predict, export, serve, pretrain, vocab.
 
 Everything the ``electralab`` command does is a call here, and these names are re-exported from
 ``electralab`` itself (their list is :data:`__all__`). Importing this module is cheap: PyTorch and
@@ -36,7 +36,7 @@ from .config import (
     preset_names,
 )
 from .errors import ConfigError, DataError, ElectralabError, ModelLoadError
-from .results import CheckResult, RunResult
+from .results import CheckResult, ComparisonResult, RunResult
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -74,13 +74,18 @@ def load_config(
     Raises:
         ConfigError: On an unknown preset or key, a wrong type or contradictory settings (the key is named).
     """
+    return build_config(preset, config_file, overrides, **_sections(model, data_dir, head, output_dir))
+
+
+def _sections(model: Any, data_dir: Any, head: Any, output_dir: Any) -> dict[str, Any]:
+    """The keyword arguments of :func:`load_config` as nested config sections."""
     sections: dict[str, Any] = {
         "data": {"data_dir": str(data_dir)} if data_dir is not None else {},
         "model": {key: str(value) for key, value in (("name_or_path", model), ("head", head)) if value is not None},
     }
     if output_dir is not None:
         sections["output_dir"] = str(output_dir)
-    return build_config(preset, config_file, overrides, **sections)
+    return sections
 
 
 def load_pretrain_config(
@@ -134,6 +139,69 @@ def fit(config: RunConfig, *, run_name: str | None = None, callbacks: Sequence[A
     from .training.recipe import run
 
     return run(config, run_name=run_name or "run", extra_callbacks=callbacks)
+
+
+def compare(
+    preset: str | None = None,
+    config_file: str | Path | None = None,
+    *,
+    model: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    heads: Sequence[str] | None = None,
+    seeds: int = 3,
+    epochs: float | None = None,
+    output_dir: str | Path | None = None,
+    name: str | None = None,
+    sweeps: Mapping[str, Sequence[Any]] | Iterable[str] = (),
+    overrides: Overrides = (),
+    test_per_epoch: bool = False,
+) -> ComparisonResult:
+    """Fine-tune a grid of heads × swept settings × seeds through :func:`fit`'s path, and compare them honestly.
+
+    Every run's config is built and checked before the first run trains (an unknown head, key or value fails
+    at once, naming it). Each run has a fixed folder, ``<output_dir>/<name>/runs/<configuration>/seed-<seed>``:
+    calling again with the same grid trains only the runs not finished (a killed grid continues; an unfinished
+    run starts again); a run that fails is recorded with its error and the others go on. The runs score dev
+    after every epoch; the best configuration is chosen by the mean dev ``train.metric_for_best`` over seeds
+    (ties: the first in grid order), never on test. Writes ``comparison.json``, ``comparison.md`` and
+    ``comparison.html`` (plots embedded) into the comparison folder.
+
+    Args:
+        preset: A shipped preset (:func:`preset_names`).
+        config_file: A YAML config file (applied after the preset).
+        model: Hub id or local folder of the encoder (``model.name_or_path``).
+        data_dir: Folder holding the preset's data files (``data.data_dir``).
+        heads: Heads to compare (``model.head``), e.g. ``["cls", "mean", "lstm"]`` or ``"cls,mean"``; None: the
+            config's head.
+        seeds: Runs per configuration, with seeds ``train.seed``, ``train.seed + 1``, ... (default 42, 43, 44).
+        epochs: ``train.epochs`` of every run (default: the config's).
+        output_dir: Parent of the comparison folder (``output_dir``, default ``runs``).
+        name: The comparison folder's name (default ``compare-<preset or config file>``).
+        sweeps: Settings to compare, ``{"train.learning_rate": [5e-5, 1e-4]}`` or ``["train.learning_rate=5e-5,1e-4"]``
+            (a key with one value applies to every run; commas inside ``[...]`` or quotes do not split).
+        overrides: Dotted overrides applied to every run (before ``sweeps``), as in :func:`load_config`.
+        test_per_epoch: Also score test after every epoch; reported as not used for any choice.
+
+    Returns:
+        The folder, the summary (``comparison.json``) and the report paths; ``result.best`` is the chosen label.
+
+    Raises:
+        ConfigError: Before any run trains, on a bad grid (the key and value are named).
+    """
+    from .comparison import dotted_overrides, plan_grid, read_sweeps, run_comparison
+
+    swept = read_sweeps([sweeps] if isinstance(sweeps, str) else sweeps)
+    if isinstance(heads, str):
+        heads = [head.strip() for head in heads.split(",")]
+    if heads is not None:
+        if "model.head" in swept:
+            raise ConfigError("heads are given twice, as heads (--heads) and as model.head=...: keep one")
+        swept = {"model.head": list(heads), **swept}
+    base = dotted_overrides(overrides)
+    if epochs is not None:
+        base = {"train.epochs": epochs, **base}
+    grid = plan_grid(preset, config_file, _sections(model, data_dir, None, output_dir), base, swept, seeds, name)
+    return run_comparison(grid, test_per_epoch=test_per_epoch)
 
 
 def resume(run_dir: str | Path, *, callbacks: Sequence[Any] = ()) -> RunResult:
@@ -479,9 +547,11 @@ __all__ = [
     "RunConfig",
     "RunResult",
     "CheckResult",
+    "ComparisonResult",
     "answer",
     "build_vocab",
     "check",
+    "compare",
     "config_keys",
     "create_app",
     "evaluate",

@@ -1,4 +1,4 @@
-"""Command line: ``electralab train | check | evaluate | predict | export | serve | pretrain | vocab``.
+"""Command line: ``electralab train | compare | check | evaluate | predict | export | serve | pretrain | vocab``.
 
 Parsing and printing only: every command is one call of the public API (:mod:`electralab.api`).
 """
@@ -85,6 +85,7 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--force", action="store_true", help="use a model folder without a trained head (its labels are random)"
     )
+    _add_compare_parser(commands)
     _add_check_parser(commands)
     _add_export_parser(commands)
     _add_serve_parser(commands)
@@ -98,6 +99,31 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", help="a shipped preset: " + ", ".join(api.preset_names()))
     parser.add_argument("--config", help="a YAML config file (same keys as below); applied after --preset")
     parser.add_argument("--data-dir", help="folder holding the preset's data files (data.data_dir)")
+
+
+def _add_compare_parser(commands: argparse._SubParsersAction) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="compare heads and settings over seeds: a grid of runs, mean ± std, the best chosen on dev",
+        description="Fine-tune every configuration (heads × key=v1,v2 sweeps) once per seed, in fixed folders under "
+        "--output-dir/--name: running the same command again trains only the runs not finished. Writes "
+        "comparison.json, comparison.md and comparison.html (dev per epoch with seed bands, training loss).",
+        epilog=_keys_help("train"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_data_arguments(compare)
+    compare.add_argument("--model", help="hub id or local folder of the encoder (model.name_or_path)")
+    compare.add_argument("--heads", help="heads to compare, comma-separated, e.g. cls,mean,attention,lstm,cnn")
+    compare.add_argument("--seeds", type=int, default=3, help="runs per configuration: train.seed, +1, ... (default 3)")
+    compare.add_argument("--epochs", type=float, help="train.epochs of every run (default: the config's)")
+    compare.add_argument("--output-dir", help="parent of the comparison folder (default: runs)")
+    compare.add_argument("--name", help="comparison folder name (default: compare-<preset or config>)")
+    compare.add_argument(
+        "--test-per-epoch", action="store_true", help="also score test after each epoch (reported, never chosen on)"
+    )
+    compare.add_argument(
+        "sweeps", nargs="*", help="key=v1,v2 compares values (train.learning_rate=5e-5,1e-4); key=v sets every run"
+    )
 
 
 def _add_check_parser(commands: argparse._SubParsersAction) -> None:
@@ -205,6 +231,39 @@ def _train(args: argparse.Namespace) -> None:
         overrides=args.overrides,
     )
     api.fit(config, run_name=args.preset or Path(args.config or "run").stem)
+
+
+def _compare(args: argparse.Namespace) -> None:
+    result = api.compare(
+        args.preset,
+        args.config,
+        model=args.model,
+        data_dir=args.data_dir,
+        heads=[head.strip() for head in args.heads.split(",")] if args.heads else None,
+        seeds=args.seeds,
+        epochs=args.epochs,
+        output_dir=args.output_dir,
+        name=args.name,
+        sweeps=args.sweeps,
+        test_per_epoch=args.test_per_epoch,
+    )
+    summary, metric = result.summary, result.summary["metric"]
+    table = Table(title=f"{result.folder}: mean ± std over seeds {summary['seeds']}")
+    for column in ("configuration", "runs", f"dev {metric}", f"test {metric} (not used to choose)"):
+        table.add_column(column)
+    for row in summary["configurations"]:
+        cells = [_mean_std(row[split].get(metric)) for split in ("dev", "test")]
+        best = " (best)" if row["label"] == result.best else ""
+        table.add_row(row["label"] + best, f"{row['finished']}/{row['finished'] + len(row['failed'])}", *cells)
+    _console.print(table)
+    out = {"folder": str(result.folder), "best": result.best, "report": str(result.html_path)}
+    print(json.dumps(out, ensure_ascii=False))
+
+
+def _mean_std(stats: dict | None) -> str:
+    if not stats:
+        return "-"
+    return f"{stats['mean']:.4f}" + (f" ± {stats['std']:.4f}" if stats["std"] is not None else "")
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -327,6 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         commands = {
             "train": _train,
+            "compare": _compare,
             "check": _check,
             "evaluate": _evaluate,
             "predict": _predict,

@@ -55,3 +55,33 @@ class CheckResult:
     report: dict[str, Any]
     json_path: Path
     html_path: Path
+
+
+@dataclass
+class ComparisonResult:
+    """What ``electralab compare`` measured and where it wrote it.
+
+    Attributes:
+        folder: The comparison folder (``runs/<configuration>/seed-<seed>/`` and the three reports).
+        summary: The content of ``comparison.json``: per configuration mean ± std over seeds (``configurations``),
+            the ``best`` configuration by dev, ``differences``, ``bootstrap`` and every run's record (``runs``).
+        json_path: ``comparison.json``.
+        markdown_path: ``comparison.md``.
+        html_path: ``comparison.html`` (plots embedded).
+    """
+
+    folder: Path
+    summary: dict[str, Any]
+    json_path: Path
+    markdown_path: Path
+    html_path: Path
+
+    @property
+    def best(self) -> str | None:
+        """The label of the configuration with the best mean dev metric (None if no run finished)."""
+        return self.summary.get("best")
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        """The runs that failed: configuration, seed and error."""
+        return [run for run in self.summary.get("runs", []) if run["status"] == "failed"]
