@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -54,6 +56,14 @@ def ours(model: str, overrides: list[str]) -> dict:
     test = result.metrics["test"]
     return {"exact_match": test["exact_match"], "f1": test["f1"], "char_f1": test["char_f1"], "rows": test["rows"],
             "seconds": round(time.perf_counter() - started, 1), "model_dir": str(result.model_dir)}  # fmt: skip
+
+
+def finished(run_dir: str) -> dict:
+    """Our side read back from a finished run folder (``--ours-run``: the reference run alone, later)."""
+    metrics = json.loads((Path(run_dir) / "metrics.json").read_text(encoding="utf-8"))
+    test = metrics["test"]
+    return {"exact_match": test["exact_match"], "f1": test["f1"], "char_f1": test["char_f1"], "rows": test["rows"],
+            "train_seconds": metrics["run"]["train_seconds"], "model_dir": str(Path(run_dir) / "model")}  # fmt: skip
 
 
 def reference(model: str, overrides: list[str], out) -> dict:
@@ -209,7 +219,8 @@ def korquad(args: argparse.Namespace) -> dict:
     overrides = settings(args, out)
     result = {"model": model, "data": "KorQuAD 1.0 dev, 80/20 by article (seed 42)", "word_embeddings": "frozen (both)",
               "train_questions": args.train_questions, "max_length": args.max_length, "stride": args.stride,
-              "epochs": args.epochs, "ours": ours(model, overrides)}  # fmt: skip
+              "epochs": args.epochs}  # fmt: skip
+    result["ours"] = finished(args.ours_run) if args.ours_run else ours(model, overrides)
     if not args.ours_only:
         result["reference"] = reference(model, overrides, out)
         result["gap_points"] = {key: round(result["reference"][key] - result["ours"][key], 2)
@@ -333,6 +344,7 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=64)
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--ours-only", action="store_true", help="korquad: skip the reference")
+    parser.add_argument("--ours-run", help="korquad: read our side from this finished run folder instead of training")
     parser.add_argument("--out", help="korquad: run folder (default out/qa_korquad)")
     parser.add_argument("--questions", type=int, default=1000, help="speed: test questions to answer")
     parser.add_argument("--batch-size", type=int, default=64, help="speed: our prediction batch size")

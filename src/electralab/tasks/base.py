@@ -124,7 +124,7 @@ class Task(ABC):
 
 
 class ServingTask(ABC):
-    """What a task adds to serve a saved model: score labelled files and present predictions.
+    """What a task adds to serve a saved model: read labelled files, predict new texts, score labelled data.
 
     The inference layer asks the model's task (found by :func:`task_for_model`) instead of branching on it.
     """
@@ -142,6 +142,20 @@ class ServingTask(ABC):
         """
 
     @abstractmethod
+    def predict_texts(
+        self, predictor: Any, texts: Sequence[str], text_pairs: Sequence[str] | None, batch_size: int
+    ) -> list[dict[str, Any]]:
+        """One JSON-ready prediction per text (with its pair, where the task takes one)."""
+
+    @abstractmethod
+    def score_dataset(self, predictor: Any, dataset: Any, batch_size: int, source: str) -> dict[str, Any]:
+        """Full metrics of the predictor on a labelled dataset (``source`` names it in errors)."""
+
+
+class TextScoringTask(ServingTask):
+    """A serving task whose model gives one row of logits per text: predictions and metrics read those logits."""
+
+    @abstractmethod
     def score(self, model_config: Any, logits: Any, dataset: Any, source: str) -> dict[str, Any]:
         """Full metrics of ``logits`` against the labels of ``dataset`` (``source`` names it in errors)."""
 
@@ -152,11 +166,11 @@ class ServingTask(ABC):
     def predict_texts(
         self, predictor: Any, texts: Sequence[str], text_pairs: Sequence[str] | None, batch_size: int
     ) -> list[dict[str, Any]]:
-        """Predictions for texts: the predictor's logits, presented (a task may run the model its own way)."""
+        """The predictor's logits of the texts, presented."""
         return self.present(predictor.model.config, texts, predictor.logits(texts, text_pairs, batch_size))
 
     def score_dataset(self, predictor: Any, dataset: Any, batch_size: int, source: str) -> dict[str, Any]:
-        """Full metrics of the predictor on a labelled dataset."""
+        """The predictor's logits of the dataset's texts, scored against its labels."""
         pairs = dataset["text_pair"][:] if "text_pair" in dataset.column_names else None
         logits = predictor.logits(dataset["text"][:], pairs, batch_size)
         return self.score(predictor.model.config, logits, dataset, source)

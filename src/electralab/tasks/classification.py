@@ -20,7 +20,7 @@ from ..metrics.classification import full_report, trainer_metrics
 from ..models import ElectralabConfig, ElectralabForSequenceClassification
 from ..models.heads import HEADS
 from ..models.losses import SINGLE_LABEL, resolve_loss_name
-from .base import FinalEvaluation, TrainingParts, register_task
+from .base import FinalEvaluation, TextScoringTask, TrainingParts, register_task
 from .scoring import text_logits
 from .sequence import EncoderTask, PreparedData
 from .text_checks import data_check, tokenizer_checks, window_notes
@@ -44,7 +44,7 @@ def class_weights(setting: str | list[float] | None, labels: list[int], num_labe
 
 
 @register_task
-class SequenceClassification(EncoderTask):
+class SequenceClassification(EncoderTask, TextScoringTask):
     """Text (or text pair) -> one label."""
 
     name = "sequence_classification"

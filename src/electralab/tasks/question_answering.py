@@ -191,14 +191,6 @@ class QuestionAnswering(EncoderTask):
         )  # fmt: skip
         return qa_scores([a["answer"] for a in answers], gold_texts(dataset))
 
-    def score(self, model_config: Any, logits: Any, dataset: Any, source: str) -> dict[str, Any]:
-        """Not used: question answering scores through :meth:`score_dataset`."""
-        raise NotImplementedError
-
-    def present(self, model_config: Any, texts: Sequence[str], logits: Any) -> list[dict[str, Any]]:
-        """Not used: question answering predicts through :meth:`predict_texts`."""
-        raise NotImplementedError
-
     def predict_texts(
         self, predictor: Any, texts: Sequence[str], text_pairs: Sequence[str] | None, batch_size: int
     ) -> list[dict[str, Any]]:

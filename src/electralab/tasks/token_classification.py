@@ -147,14 +147,6 @@ class TokenClassification(EncoderTask):
         )
         return scores
 
-    def score(self, model_config: Any, logits: Any, dataset: Any, source: str) -> dict[str, Any]:
-        """Not used: token classification scores whole sentences through :meth:`score_dataset`."""
-        raise NotImplementedError
-
-    def present(self, model_config: Any, texts: Sequence[str], logits: Any) -> list[dict[str, Any]]:
-        """Not used: token classification predicts through :meth:`predict_texts`."""
-        raise NotImplementedError
-
     def predict_texts(
         self, predictor: Any, texts: Sequence[str], text_pairs: Sequence[str] | None, batch_size: int
     ) -> list[dict[str, Any]]:
