@@ -25,6 +25,20 @@ def offline_model(name: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+SPEED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_bf16", "amx_int8", "amx_tile")
+"""CPU flags that decide fp32/bf16/int8 matmul speed."""
+
+
+def cpu_flags() -> list[str]:
+    """Which of :data:`SPEED_FLAGS` this CPU has (from /proc/cpuinfo; empty where it cannot be read)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return []
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    return [flag for flag in SPEED_FLAGS if flag in flags]
+
+
 def cpu_description() -> str:
     """The CPU model and the flags that decide bf16 speed (AMX, AVX-512 BF16), from /proc/cpuinfo."""
     try:

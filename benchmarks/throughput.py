@@ -1,13 +1,17 @@
 """Training and inference throughput: electralab vs the Hugging Face reference, side by side in one process.
 
-Training cases (same model, same rows, same batch size, alternating in one process, timed over the same
-number of optimiser steps after a warm-up):
-  hf-pad       (a) run_glue.py defaults: every example padded to max_length, random order, fp32
-  hf-group     (b) the best plain Trainer: dynamic padding + group_by_length, fp32
+Training cases (same model, same rows, same batch size, alternating in one process, each run --repeats times,
+timed over the same number of optimiser steps after a warm-up):
+  hf-pad       (a) run_glue.py defaults: every example padded to max_length, random order, fp32 (--cases)
+  hf-group     (b) the plain Trainer as people run it: dynamic padding + group_by_length, fp32
+  hf-same      (c) the plain Trainer (AutoModelForSequenceClassification, fp32) on exactly the batches every
+               ours-* case sees (electralab's length buckets, same seed): equal work per step, the baseline
   ours-fp32    electralab, length-bucketed batches, fp32
-  ours-bf16    electralab, length-bucketed batches, bf16 autocast (AMX on this CPU), the model's attention (SDPA)
-  ours-bf16-eager  the same with plain matmul attention: faster here, but trained a worse model (BENCHMARKS.md)
-  ours-bf16-checkpointing  (IMDB only) ours-bf16 with train.gradient_checkpointing=true: speed and peak RSS
+  ours-bf16    electralab, length-bucketed batches, bf16 autocast, the model's attention (SDPA)
+  ours-*-compile  the same with train.compile=true (torch.compile, dynamic shapes; compiling falls in the warm-up)
+  ours-bf16-eager, ours-bf16-checkpointing  plain matmul attention; gradient checkpointing (by --cases)
+Each case records a fingerprint of the (examples, real tokens) of every batch it trained on; the result lists
+the cases whose batches equal the baseline's, so "equal work" is checked, not assumed.
 Inference cases over the test texts: pipeline("text-classification") (batch 1 and 32), a plain length-sorted
 fp32 inference_mode loop, and electralab's Predictor in fp32, bf16 and int8 (dynamic quantisation), and bf16
 under torch.compile, each with its agreement with the fp32 model's predictions.
@@ -15,13 +19,15 @@ under torch.compile, each with its agreement with the fp32 model's predictions.
 Reported: samples/s, real (non-pad) tokens/s, the share of processed tokens that are real, peak RSS during
 the case, and model-FLOPs utilisation (useful FLOPs on real tokens ÷ the measured fp32 GEMM peak).
 
-Usage: python benchmarks/throughput.py [--model small|me5-small] [--data nsmc|imdb] [--steps 40]
+Usage: python benchmarks/throughput.py [--model small|me5-small] [--data nsmc|imdb] [--steps 40] [--repeats 2]
+                                      [--cases hf-group,hf-same,ours-fp32,ours-bf16,ours-bf16-compile]
        python benchmarks/throughput.py --inference-only runs/x/model [--inference-rows 5000]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import threading
 import time
 from pathlib import Path
@@ -29,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import torch
-from common import ROOT, SHARED, fresh_dir, offline_model, save_result
+from common import ROOT, SHARED, cpu_description, cpu_flags, fresh_dir, offline_model, save_result
 from transformers import (
     AutoConfig,
     AutoModelForSequenceClassification,
@@ -47,6 +53,7 @@ from transformers import (
 from electralab.config import build_config
 from electralab.data.prepare import load_splits
 from electralab.data.readers import read_split
+from electralab.engine.sampling import LengthBucketSampler
 from electralab.inference.predictor import Predictor
 from electralab.training.recipe import run_training
 from electralab.vocab.build import build_vocab
@@ -105,6 +112,7 @@ class StepMeter(TrainerCallback):
         self.warmup = warmup
         self.real = self.processed = self.samples = 0
         self.marks: list[tuple[float, int, int, int]] = []
+        self.batches: list[tuple[int, int]] = []  # (examples, real tokens) of each training forward
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         def count(module, positional, keyword):
@@ -113,6 +121,7 @@ class StepMeter(TrainerCallback):
                 self.real += int(mask.sum())
                 self.processed += mask.numel()
                 self.samples += mask.shape[0]
+                self.batches.append((mask.shape[0], int(mask.sum())))
 
         self._hook = model.register_forward_pre_hook(count, with_kwargs=True)
 
@@ -131,6 +140,7 @@ class StepMeter(TrainerCallback):
             "real_tokens_per_s": (r1 - r0) / seconds,
             "real_token_share": (r1 - r0) / (p1 - p0),
             "mean_real_length": (r1 - r0) / (s1 - s0),
+            "batches_fingerprint": hashlib.sha1(repr(self.batches).encode()).hexdigest()[:12],
         }
 
 
@@ -197,8 +207,22 @@ def train_ours(model: str, data: dict, args, out: Path, precision: str, steps: i
     )
 
 
-def train_reference(model: str, data: dict, args, out: Path, padded: bool) -> dict:
-    """AutoModelForSequenceClassification + a plain Trainer: (a) padded to max_length, random; (b) grouped."""
+class SameBatchesTrainer(Trainer):
+    """The plain Trainer, given the training batches every ``*-same`` case sees: electralab's length buckets.
+
+    Only the order of the examples is ours (``LengthBucketSampler`` with the same lengths, batch size and seed as
+    ``train.batching=length_buckets``), so the reference does the same work per step as electralab.
+    """
+
+    def _get_train_sampler(self, train_dataset=None):
+        dataset = train_dataset if train_dataset is not None else self.train_dataset
+        lengths = [len(ids) for ids in dataset["input_ids"][:]]
+        return LengthBucketSampler(lengths, self.args.train_batch_size, self.args.seed)
+
+
+def train_reference(model: str, data: dict, args, out: Path, padded: bool, same_batches: bool = False) -> dict:
+    """AutoModelForSequenceClassification + a plain Trainer: (a) padded to max_length, random; (b) grouped;
+    (same) on electralab's length-bucketed batches."""
     config = build_config(data["preset"], overrides=overrides(model, data, args, out))
     splits = load_splits(config.data, SEED)
     tokenizer = AutoTokenizer.from_pretrained(model)
@@ -214,7 +238,7 @@ def train_reference(model: str, data: dict, args, out: Path, padded: bool) -> di
     net = AutoModelForSequenceClassification.from_pretrained(model, num_labels=len(names))
     if args.freeze_word_embeddings:
         net.get_input_embeddings().weight.requires_grad_(False)
-    trainer = Trainer(
+    trainer = (SameBatchesTrainer if same_batches else Trainer)(
         model=net,
         args=TrainingArguments(
             output_dir=str(out / "hf"),
@@ -313,6 +337,31 @@ def with_ratios(inference: list[dict]) -> list[dict]:
     return inference
 
 
+EXTRA = {"eager": "model.attention=eager", "checkpointing": "train.gradient_checkpointing=true",
+         "compile": "train.compile=true"}  # fmt: skip
+"""Case-name suffixes of ``ours-<precision>-...`` and the overrides they add."""
+CASES = ("hf-group", "hf-same", "ours-fp32", "ours-bf16", "ours-fp32-compile", "ours-bf16-compile")
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Mean of each number over the repeats, with the spread (min, max) of the headline speeds."""
+    summary = {key: float(np.mean([row[key] for row in rows])) for key, value in rows[0].items()
+               if isinstance(value, (int, float))}  # fmt: skip
+    for key in ("samples_per_s", "real_tokens_per_s"):
+        summary[f"{key}_range"] = [min(row[key] for row in rows), max(row[key] for row in rows)]
+    summary["batches_fingerprint"] = rows[0]["batches_fingerprint"]
+    summary["repeats"] = len(rows)
+    return summary
+
+
+def machine_facts() -> dict:
+    """The CPU, the flags that decide bf16/int8 speed, threads, and the library versions."""
+    import transformers
+
+    return {"cpu": cpu_description(), "cpu_flags": cpu_flags(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "transformers": transformers.__version__}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="small", choices=["small", "me5-small"])
@@ -325,10 +374,16 @@ def main() -> None:
     parser.add_argument("--inference-rows", type=int, default=2_000)
     parser.add_argument("--vocab-size", type=int, default=35_000)
     parser.add_argument("--inference-only", metavar="MODEL_DIR", help="time only inference, on this trained model")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"training cases, comma-separated (default {CASES})")
+    parser.add_argument("--repeats", type=int, default=2, help="runs of each training case, alternating")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "throughput"))
     args = parser.parse_args()
     data = DATA[args.data]
     args.freeze_word_embeddings = args.model == "me5-small"
+    args.cases = args.cases.split(",")
+    unknown = [c for c in args.cases if not (c in ("hf-pad", "hf-group", "hf-same") or c.startswith("ours-"))]
+    if unknown:
+        parser.error(f"unknown cases {unknown}: hf-pad, hf-group, hf-same or ours-<fp32|bf16>[-eager|-compile|...]")
     if args.inference_only:
         texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
         rows = with_ratios(inference_cases(Path(args.inference_only), texts, data["max_length"]))
@@ -339,28 +394,30 @@ def main() -> None:
     peaks = {"fp32_gflops": gemm_peak(torch.float32), "bf16_gflops": gemm_peak(torch.bfloat16)}
     print(peaks, flush=True)
 
-    training = {}
+    runs: dict[str, list[dict]] = {case: [] for case in args.cases}
     model_dir = None
-    cases = ["hf-pad", "hf-group", "ours-fp32", "ours-bf16", "ours-bf16-eager"]
-    if args.data == "imdb":  # long sequences: what recomputing activations costs and saves
-        cases.append("ours-bf16-checkpointing")
-    for case in cases:
-        if case.startswith("hf"):
-            training[case] = train_reference(model, data, args, out, padded=case == "hf-pad")
-        else:
-            extra = {
-                "eager": ["model.attention=eager"],
-                "checkpointing": ["train.gradient_checkpointing=true"],
-            }.get(case.split("-")[-1], [])
-            training[case], trained = train_ours(model, data, args, out, case.split("-")[1], args.steps, extra)
-            model_dir = model_dir or trained
-        print(case, training[case], flush=True)
+    for repeat in range(args.repeats):  # the cases alternate, so a slower minute of the machine hits all of them
+        for case in args.cases:
+            if case.startswith("hf"):
+                row = train_reference(model, data, args, out, padded=case == "hf-pad", same_batches=case == "hf-same")
+            else:
+                extra = [EXTRA[part] for part in case.split("-")[2:]]
+                row, trained = train_ours(model, data, args, out, case.split("-")[1], args.steps, extra)
+                model_dir = model_dir or trained
+            runs[case].append(row)
+            print(f"repeat {repeat + 1}/{args.repeats}", case, row, flush=True)
+    training = {case: summarise(rows) for case, rows in runs.items()}
     config = AutoConfig.from_pretrained(model)
+    baseline = "hf-same" if "hf-same" in training else args.cases[0]
     for row in training.values():
         flops = training_flops_per_token(config, row["mean_real_length"]) * row["real_tokens_per_s"]
         row["model_flops_utilisation_vs_fp32_peak"] = flops / (peaks["fp32_gflops"] * 1e9)
-        row["speedup_vs_hf_pad"] = row["samples_per_s"] / training["hf-pad"]["samples_per_s"]
-        row["speedup_vs_hf_group"] = row["samples_per_s"] / training["hf-group"]["samples_per_s"]
+        for other in ("hf-pad", "hf-group", "hf-same"):
+            if other in training:
+                for unit in ("samples_per_s", "real_tokens_per_s"):
+                    row[f"{unit}_vs_{other}"] = row[unit] / training[other][unit]
+    fingerprints = {case: {r["batches_fingerprint"] for r in rows} for case, rows in runs.items()}
+    same_work = sorted(case for case, seen in fingerprints.items() if seen == fingerprints[baseline])
 
     texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
     inference = with_ratios(inference_cases(model_dir, texts, data["max_length"]))
@@ -370,8 +427,11 @@ def main() -> None:
             "model": args.model,
             "data": args.data,
             "args": {k: v for k, v in vars(args).items() if k != "out"},
+            "machine": machine_facts(),
             "gemm_peak": peaks,
             "training": training,
+            "training_runs": runs,
+            "same_batches_as_baseline": same_work,
             "inference": inference,
         },
     )

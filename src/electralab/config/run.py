@@ -259,6 +259,9 @@ class TrainConfig:
     gradient_checkpointing: bool = False
     """Recompute each encoder layer's activations in the backward pass: less activation memory for more compute
     (IMDB at 512 tokens, small model, CPU: −10% peak RSS at 0.62× the speed; BENCHMARKS.md)."""
+    compile: bool = False
+    """Compile the model with ``torch.compile`` (dynamic shapes across batch lengths): fused elementwise work,
+    less per-op overhead; the first steps pay the compilation (BENCHMARKS.md, training speed)."""
     batching: Literal["length_buckets", "group_by_length", "random"] = "group_by_length"
     """Training batches (all with dynamic padding): length_buckets (sorted by length, batch order shuffled:
     least padding), group_by_length (the Trainer's: sorted within random mega-batches) or random."""

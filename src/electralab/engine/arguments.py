@@ -55,6 +55,7 @@ def shared_arguments(train: Any) -> dict[str, Any]:
         "disable_tqdm": not train.progress_bar,
         "dataloader_num_workers": 0,
         "dataloader_pin_memory": torch.cuda.is_available(),
+        "torch_compile": bool(getattr(train, "compile", False)),
     }
 
 
