@@ -310,3 +310,10 @@ def test_evaluation_keeps_row_order_when_training_groups_by_length(tmp_path):
     trainer = ElectralabTrainer(model=torch.nn.Linear(2, 2), args=arguments, batching="group_by_length")
     order = list(trainer._get_eval_sampler(rows))
     assert order == list(range(200))
+
+
+def test_train_compile_reaches_the_trainer(tmp_path):
+    from electralab.engine.arguments import build_training_arguments
+
+    assert build_training_arguments(TrainConfig(compile=True), tmp_path).torch_compile is True
+    assert build_training_arguments(TrainConfig(), tmp_path).torch_compile is False
