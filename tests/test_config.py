@@ -65,3 +65,10 @@ def test_every_train_field_is_documented():
     docs = field_help(TrainConfig)
     missing = [name for name in TrainConfig.__dataclass_fields__ if name not in docs]
     assert not missing and len(docs) > 30
+
+
+def test_yaml_boolean_spellings_of_a_choice_are_the_choice():
+    """YAML 1.1 reads `no` as false: train.eval_strategy=no (as the README writes it) means the choice "no"."""
+    assert build_config(overrides=["train.eval_strategy=no"]).train.eval_strategy == "no"
+    with pytest.raises(ConfigError, match="train.eval_strategy"):
+        build_config(overrides=["train.eval_strategy=yes"])

@@ -18,6 +18,9 @@ import yaml
 from ..errors import ConfigError
 from ..files import atomic_write
 
+YAML_BOOLEANS = {False: ("no", "off", "false", "n"), True: ("yes", "on", "true", "y")}
+"""Spellings YAML 1.1 reads as a boolean: given for a field of named choices, the choice so spelled."""
+
 
 def _type_hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
@@ -42,6 +45,8 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
                 errors.append(str(err))
         raise ConfigError(f"{key}={value!r}: expected {_describe(hint)}")
     if origin is Literal:
+        if isinstance(value, bool):  # YAML 1.1 reads no/off/yes/on as booleans: eval_strategy=no means "no"
+            value = next((a for a in args if isinstance(a, str) and a.lower() in YAML_BOOLEANS[value]), value)
         if value not in args:
             raise ConfigError(f"{key}={value!r}: expected one of {list(args)}")
         return value
