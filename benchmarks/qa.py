@@ -45,7 +45,7 @@ def settings(args: argparse.Namespace, out) -> list[str]:
     ]  # fmt: skip
     if args.test_questions:
         overrides.append(f"data.max_test_rows={args.test_questions}")
-    return overrides
+    return overrides + list(args.set or [])
 
 
 def ours(model: str, overrides: list[str]) -> dict:
@@ -219,7 +219,7 @@ def korquad(args: argparse.Namespace) -> dict:
     overrides = settings(args, out)
     result = {"model": model, "data": "KorQuAD 1.0 dev, 80/20 by article (seed 42)", "word_embeddings": "frozen (both)",
               "train_questions": args.train_questions, "max_length": args.max_length, "stride": args.stride,
-              "epochs": args.epochs}  # fmt: skip
+              "epochs": args.epochs, "overrides": list(args.set or [])}  # fmt: skip
     result["ours"] = finished(args.ours_run) if args.ours_run else ours(model, overrides)
     if not args.ours_only:
         result["reference"] = reference(model, overrides, out)
@@ -346,6 +346,8 @@ def main() -> None:
     parser.add_argument("--ours-only", action="store_true", help="korquad: skip the reference")
     parser.add_argument("--ours-run", help="korquad: read our side from this finished run folder instead of training")
     parser.add_argument("--out", help="korquad: run folder (default out/qa_korquad)")
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="korquad: one more config override for both runs (e.g. train.seed=7); repeatable")
     parser.add_argument("--questions", type=int, default=1000, help="speed: test questions to answer")
     parser.add_argument("--batch-size", type=int, default=64, help="speed: our prediction batch size")
     parser.add_argument("--rounds", type=int, default=4, help="speed: the questions in this many interleaved chunks")
