@@ -346,8 +346,12 @@ def main() -> None:
     parser.add_argument("--ours-only", action="store_true", help="korquad: skip the reference")
     parser.add_argument("--ours-run", help="korquad: read our side from this finished run folder instead of training")
     parser.add_argument("--out", help="korquad: run folder (default out/qa_korquad)")
-    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="korquad: one more config override for both runs (e.g. train.seed=7); repeatable")
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="korquad: one more config override for both runs (e.g. train.seed=7); repeatable",
+    )
     parser.add_argument("--questions", type=int, default=1000, help="speed: test questions to answer")
     parser.add_argument("--batch-size", type=int, default=64, help="speed: our prediction batch size")
     parser.add_argument("--rounds", type=int, default=4, help="speed: the questions in this many interleaved chunks")
