@@ -510,3 +510,35 @@ def test_row_sample_random_draws_across_a_file_sorted_by_label(tmp_path):
     again = load_splits(sampled, seed=1)
     assert again.train["text"][:] == splits.train["text"][:], "seeded: the same rows every time"
     assert sorted(load_splits(sampled, seed=2).train["text"][:]) != sorted(splits.train["text"][:])
+
+
+def test_test_fraction_carves_a_stratified_test_split_before_dev(tmp_path):
+    from electralab.config import DataConfig
+    from electralab.data.prepare import load_splits
+
+    rows = "\n".join(f"text {i},{'pos' if i % 4 == 0 else 'neg'}" for i in range(100))
+    _write(tmp_path / "all.csv", "text,label\n" + rows + "\n")
+    data = DataConfig(data_dir=str(tmp_path), train_file="all.csv", test_fraction=0.2, dev_fraction=0.25)
+    splits = load_splits(data, seed=3)
+    assert (len(splits.train), len(splits.dev), len(splits.test)) == (60, 20, 20)
+    assert Counter(splits.test["label"][:]) == {"pos": 5, "neg": 15}
+    texts = [set(part["text"]) for part in (splits.train, splits.dev, splits.test)]
+    assert texts[0].isdisjoint(texts[1]) and texts[0].isdisjoint(texts[2]) and texts[1].isdisjoint(texts[2])
+    assert any(note.startswith("test: carved 20 rows (20%, stratified") for note in splits.notes)
+    assert load_splits(data, seed=3).test["text"] == splits.test["text"]
+    without = load_splits(DataConfig(data_dir=str(tmp_path), train_file="all.csv"), seed=3)
+    assert without.test is None and len(without.train) + len(without.dev) == 100
+
+
+def test_run_description_names_how_each_task_carves(tmp_path):
+    from electralab.config import DataConfig, RunConfig
+    from electralab.tasks import get_task
+
+    data = DataConfig(data_dir=str(tmp_path), train_file="all.csv", test_fraction=0.2)
+    described = {
+        task: get_task(task).describe_run(RunConfig(task=task, data=data))["data"]
+        for task in ("sequence_classification", "multi_label_classification", "token_classification")
+    }
+    assert described["sequence_classification"]["test"] == "carved from train first (20%, stratified by label, seed 42)"
+    assert described["multi_label_classification"]["dev"] == "carved from train (10%, seed 42)"
+    assert described["token_classification"]["dev"] == "carved from train (10%, by sentence, seed 42)"

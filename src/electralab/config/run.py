@@ -55,9 +55,10 @@ class DataConfig:
     dev_fraction: float = 0.1
     """Fraction of train carved out as dev when there is no dev file."""
     test_fraction: float | None = None
-    """Token classification: when there is no test file, carve this fraction of train (by sentence, seeded) as test
-    (before the dev carve), e.g. 0.2 for KLUE-NER whose only public labelled file is its dev split. Question
-    answering: carved by article (an article's paragraphs never in two splits), and so is dev."""
+    """When there is no test file, carve this fraction of train (seeded) as test, before the dev carve: by row
+    (stratified when single-label) for classification, by sentence for token classification (e.g. 0.2 for
+    KLUE-NER, whose only public labelled file is its dev split), by article for question answering (an
+    article's paragraphs never in two splits; dev too)."""
     tag_scheme: Literal["BIO", "IOB2", "BIOES"] = "IOB2"
     """Token classification: the tag scheme of the data (BIO and IOB2 are the same; BIOES adds E- and S-)."""
     invalid_tags: Literal["repair", "refuse"] = "repair"

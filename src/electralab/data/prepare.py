@@ -177,7 +177,11 @@ def read_raw_splits(data: DataConfig, seed: int, multi_label: bool = False) -> d
 
 
 def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Splits:
-    """Read the configured files; carve a stratified, seeded dev split from train when there is no dev file."""
+    """Read the configured files; carve seeded splits from train (stratified when single-label) where files are absent.
+
+    Without a test file, ``data.test_fraction`` carves a test split first; without a dev file, ``data.dev_fraction``
+    carves dev from the rest.
+    """
     if data.train_file is None:
         raise ConfigError("data.train_file is not set: use a --preset with --data-dir, or set data.train_file")
     reader = _MultiLabel(data) if multi_label else _SingleLabel(data)
@@ -190,6 +194,14 @@ def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Split
     if data.deduplicate in ("train", "both"):  # before the dev carve, so that dev cannot repeat train
         parts, dropped = deduplicate({"train": train}, "train")
         train = parts["train"]
+    stratified = "" if multi_label else ", stratified"
+    test, test_path = None, None
+    if data.test_file is None and data.test_fraction is not None:  # before the dev carve, as token classification
+        train, test = carve_dev_split(train, data.test_fraction, seed, split="test")
+        if data.max_test_rows is not None:
+            test = test.select(range(min(len(test), data.max_test_rows)))
+        test_path = train_path
+        notes.append(f"test: carved {len(test)} rows ({data.test_fraction:.0%}{stratified}, seed {seed}) out of train")
     if data.dev_file is not None:
         dev_path = data.resolve(data.dev_file)
         dev = _handle_empty(_read_rows(reader, dev_path, data.max_dev_rows, data.row_sample, seed), "dev", data, notes)
@@ -198,9 +210,7 @@ def load_splits(data: DataConfig, seed: int, multi_label: bool = False) -> Split
         if data.max_dev_rows is not None:
             dev = dev.select(range(min(len(dev), data.max_dev_rows)))
         dev_path = train_path
-        stratified = "" if multi_label else ", stratified"
         notes.append(f"dev: carved {len(dev)} rows ({data.dev_fraction:.0%}{stratified}, seed {seed}) out of train")
-    test = None
     if data.test_file is not None:
         test_path = data.resolve(data.test_file)
         test = _handle_empty(

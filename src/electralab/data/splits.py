@@ -24,8 +24,8 @@ def _materialize(values: Iterable[str]) -> Iterable[str]:
         return list(values)
 
 
-def carve_dev_split(train: Dataset, fraction: float, seed: int) -> tuple[Dataset, Dataset]:
-    """Split a dev set off the training data, stratified by ``label``, seeded and deterministic.
+def carve_dev_split(train: Dataset, fraction: float, seed: int, split: str = "dev") -> tuple[Dataset, Dataset]:
+    """Split a dev (or test) set off the training data, stratified by ``label``, seeded and deterministic.
 
     Stratification falls back to a plain random split when some label has fewer than two rows (or the
     dev/train side is too small to hold every label); a dataset without a ``label`` column is split
@@ -35,6 +35,7 @@ def carve_dev_split(train: Dataset, fraction: float, seed: int) -> tuple[Dataset
         train: The training dataset (with a ``label`` column for stratification).
         fraction: Share of rows that go to dev, strictly between 0 and 1.
         seed: Random seed; the same seed and data give the same split.
+        split: The carved part's name in messages (``dev`` or ``test``).
 
     Returns:
         ``(train_rest, dev)``: disjoint datasets that together hold every row of ``train``.
@@ -44,13 +45,13 @@ def carve_dev_split(train: Dataset, fraction: float, seed: int) -> tuple[Dataset
         DataError: If ``train`` is too small to leave at least one row on each side.
     """
     if not 0.0 < fraction < 1.0:
-        raise ValueError(f"the dev fraction must be strictly between 0 and 1, got {fraction}")
+        raise ValueError(f"the {split} fraction must be strictly between 0 and 1, got {fraction}")
     n_rows = len(train)
     n_dev = int(np.ceil(fraction * n_rows))
     if n_rows < 2 or n_dev >= n_rows:
         raise DataError(
-            f"the training data has {n_rows} row(s), too few to carve a {fraction:.0%} dev split; "
-            "add training rows or give a dev file (data.dev_file)"
+            f"the training data has {n_rows} row(s), too few to carve a {fraction:.0%} {split} split; "
+            f"add training rows or give a {split} file (data.{split}_file)"
         )
     indices = np.arange(n_rows)
     stratify = None

@@ -48,6 +48,7 @@ class SequenceClassification(EncoderTask, TextScoringTask):
     """Text (or text pair) -> one label."""
 
     name = "sequence_classification"
+    carving = ", stratified by label"
     metric_names = ("accuracy", "f1_macro", "f1_micro", "f1_weighted", "loss")
 
     def validate(self, config: RunConfig) -> None:

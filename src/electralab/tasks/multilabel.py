@@ -55,6 +55,7 @@ class MultiLabelClassification(SequenceClassification):
     """Text -> any subset of the labels."""
 
     name = "multi_label_classification"
+    carving = ""
     label_column = "labels"
     metric_names = (
         "roc_auc_macro",

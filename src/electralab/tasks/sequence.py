@@ -51,6 +51,8 @@ class EncoderTask(Task, ServingTask):
     """Dev metrics the task reports; any can be ``train.metric_for_best``."""
     label_column = "label"
     """The label column of the task's raw splits (``labels``: a list of names per row)."""
+    carving = ""
+    """How dev (and test) are carved out of train when their files are absent, for the run description."""
 
     def raw_splits(self, config: RunConfig) -> dict[str, Dataset]:
         """The configured files as they are (row limits applied; nothing dropped or carved), for data checks."""
@@ -138,8 +140,11 @@ class EncoderTask(Task, ServingTask):
         for split, name in files.items():
             if name is not None:
                 described[split] = f"{data.resolve(name)}: {rows_read(limits[split], data.row_sample, train.seed)}"
+            elif split == "test" and data.test_fraction is not None:
+                fraction = data.test_fraction
+                described[split] = f"carved from train first ({fraction:.0%}{self.carving}, seed {train.seed})"
             elif split == "dev":
-                described[split] = f"carved from train ({data.dev_fraction:.0%}, stratified, seed {train.seed})"
+                described[split] = f"carved from train ({data.dev_fraction:.0%}{self.carving}, seed {train.seed})"
         settings = {
             "task": config.task, "head": config.model.head, "max_length": data.max_length,
             "epochs": train.epochs if train.max_steps <= 0 else f"max_steps={train.max_steps}",

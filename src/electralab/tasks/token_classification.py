@@ -27,6 +27,7 @@ class TokenClassification(EncoderTask):
     """Words or characters -> BIO / BIOES tags; predictions are entities with character offsets."""
 
     name = "token_classification"
+    carving = ", by sentence"
     metric_names = ("f1", "precision", "recall", "token_accuracy", "loss")
     label_column = "tags"
     auto_model_class_name = "AutoModelForTokenClassification"
