@@ -186,3 +186,31 @@ def test_the_default_space_searches_the_recipe_and_the_head():
         "train.learning_rate=1e-05:0.0001:log", "train.epochs=2:4", "train.warmup=0.0:0.2",
         "train.layer_lr_decay=0.7:1.0", "model.head=cls,mean,attention",
     ]  # fmt: skip
+
+
+def test_a_failed_trial_is_recorded_and_the_others_go_on(toy_encoder, toy_data, tmp_path, monkeypatch):
+    fresh, calls = SequenceClassification.fresh_model, []
+
+    def failing_first(task, config, data):
+        calls.append(config.train.learning_rate)
+        if len(calls) == 1 or fail_all:
+            raise RuntimeError(f"boom at learning rate {config.train.learning_rate}")
+        return fresh(task, config, data)
+
+    monkeypatch.setattr(SequenceClassification, "fresh_model", failing_first)
+    fail_all = False
+    result = _search(toy_encoder, toy_data, tmp_path, epochs=1, trials=2, name="one-fails")
+    first, second = result.trials
+    assert (first["state"], first["objective"]) == ("FAIL", None)
+    assert first["error"] == f"RuntimeError: boom at learning rate {calls[0]}"
+    assert second["state"] == "COMPLETE" and result.summary["search"]["best_trial"] == 1
+    assert (result.summary["runs_finished"], result.summary["runs_failed"]) == (1, 1)
+    assert result.failed == [{"configuration": first["label"], "seed": 42, "status": "failed", "error": first["error"]}]
+    for path in (result.json_path, result.markdown_path, result.html_path):
+        assert first["error"] in path.read_text(encoding="utf-8")
+
+    fail_all = True  # no trial finishes: the reports still say so
+    nothing = _search(toy_encoder, toy_data, tmp_path, epochs=1, trials=2, name="all-fail")
+    assert [t["state"] for t in nothing.trials] == ["FAIL", "FAIL"]
+    assert nothing.best is None and nothing.best_params == {} and nothing.summary["search"]["best_trial"] is None
+    assert "none finished" in nothing.markdown_path.read_text(encoding="utf-8")
