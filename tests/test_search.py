@@ -63,6 +63,7 @@ def test_a_search_writes_the_three_reports_from_its_trials_logs(toy_encoder, toy
     result = _search(toy_encoder, toy_data, tmp_path)
     folder = tmp_path / "search"
     assert result.folder == folder
+    assert el.search is el.api.search  # the search package (electralab.hpsearch) does not shadow the function
     for name in ("comparison.json", "comparison.md", "comparison.html"):
         assert (folder / name).is_file()
     assert (folder / "comparison.html").read_text().count("data:image/png;base64,") == 2  # dev per epoch, loss
@@ -214,3 +215,27 @@ def test_a_failed_trial_is_recorded_and_the_others_go_on(toy_encoder, toy_data, 
     assert [t["state"] for t in nothing.trials] == ["FAIL", "FAIL"]
     assert nothing.best is None and nothing.best_params == {} and nothing.summary["search"]["best_trial"] is None
     assert "none finished" in nothing.markdown_path.read_text(encoding="utf-8")
+
+
+def test_a_trial_value_the_trainer_would_cast_away_reaches_the_arguments(tmp_path):
+    optuna = pytest.importorskip("optuna")
+    from rich.console import Console
+
+    from electralab.engine.arguments import build_training_arguments
+    from electralab.hpsearch.space import Parameter
+    from electralab.hpsearch.trials import SEARCH_ARGUMENTS, Trials
+    from electralab.tasks import TrainingParts, get_task
+    from electralab.tasks.sequence import recipe_arguments
+
+    base = el.load_config(model="m", overrides={"train.warmup": 10, "train.report_to": []})  # 10 warmup steps (int)
+    parts = TrainingParts(model=None, train=None, dev=None, collator=None, trainer_class=object)
+    parts.arguments = recipe_arguments(base)
+    space = [Parameter("train.warmup", 0.05, 0.2), Parameter("train.learning_rate", 1e-5, 1e-4, log=True)]
+    trials = Trials(base, get_task(base.task), parts, space, tmp_path, Console(quiet=True))
+    args = build_training_arguments(base.train, tmp_path, **{**parts.arguments, **SEARCH_ARGUMENTS})
+    trials.trainer = type("FakeTrainer", (), {"args": args})()
+    ratio = optuna.trial.FixedTrial({"train.warmup": 0.1, "train.learning_rate": 3e-5}, number=0)
+    assert trials.hp_space(ratio) == {"learning_rate": 3e-5, "warmup_steps": 0.1}
+    trials._preset_arguments(ratio)  # int(0.1) would be 0 warmup steps
+    assert args.warmup_steps == 0.1 and type(args.warmup_steps)(0.1) == 0.1  # the Trainer's cast is now a no-op
+    assert args.learning_rate == 5e-5  # a value the cast keeps is left for the Trainer to set
