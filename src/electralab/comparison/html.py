@@ -8,7 +8,7 @@ from typing import Any
 
 from ..files import atomic_write
 from ..reports.html import CSS, embed_png, escape, html_table
-from .markdown import NO_BOOTSTRAP, has_test
+from .markdown import DEV_TITLE, NO_BOOTSTRAP, has_test
 from .plots import plot_per_epoch, plot_train_loss
 from .tables import Table, bootstrap_table, differences_table, epoch_table, failures, final_table
 
@@ -39,7 +39,7 @@ def write_html(folder: Path, summary: dict[str, Any], extra: Sequence[tuple[str,
         "mean ± sample std over seeds.</p>",
         f"<p><strong>Best configuration (by dev {escape(metric)}, mean over seeds): "
         f"{escape(summary['best'] or 'none finished')}</strong></p>",
-        "<h2>Dev (final, best checkpoint)</h2>",
+        f"<h2>{escape(summary.get('dev_title', DEV_TITLE))}</h2>",
         _table(final_table(summary, "dev")),
         "<h2>Test (final) — reported only, not used for any choice</h2>",
         test,

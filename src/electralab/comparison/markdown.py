@@ -9,6 +9,7 @@ from typing import Any
 from ..files import atomic_write
 from .tables import Table, bootstrap_table, differences_table, epoch_table, failures, final_table
 
+DEV_TITLE = "Dev (final, best checkpoint)"
 NO_BOOTSTRAP = "Not available (needs single-label `predictions/test.jsonl` in every run)."
 
 
@@ -39,7 +40,7 @@ def write_markdown(path: Path, summary: dict[str, Any], extra: Sequence[tuple[st
         "",
         f"**Best configuration (by dev {metric}, mean over seeds): {summary['best'] or 'none finished'}**",
         "",
-        "## Dev (final, best checkpoint)",
+        f"## {summary.get('dev_title', DEV_TITLE)}",
         *_markdown(final_table(summary, "dev")),
         "",
         "## Test (final) — reported only, not used for any choice",

@@ -88,6 +88,7 @@ def write_search_reports(
     summary = build_summary(grid, records, test_per_epoch=False)
     summary.update(
         title="Search",
+        dev_title="Dev (each trial's best epoch)",
         chosen_on=f"dev {grid.metric} of each trial's best epoch (one seed per trial; the Optuna objective)",
         test_note=TEST_NOTE,
         search=study_summary(plan, study, optuna_version),

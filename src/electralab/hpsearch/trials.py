@@ -108,7 +108,7 @@ class Trials:
         self._swap_callbacks(config, model)
         save_yaml(self.folder / trial_name(trial) / "trial_config.yaml", config.to_dict())
         values = ", ".join(f"{key}={short(value)}" for key, value in self.values(trial).items())
-        self.console.print(f"[bold]trial {trial.number + 1}[/bold]: {values}")
+        self.console.print(f"[bold]trial {trial.number}[/bold]: {values}")
         return model
 
     def _preset_arguments(self, trial: Any) -> None:
