@@ -26,6 +26,7 @@ SIGNATURES = {
     "RunResult": "class",
     "CheckResult": "class",
     "ComparisonResult": "class",
+    "SearchResult": "class",
     "answer": (
         "(model: 'str | Path | Predictor', questions: 'Sequence[str]', contexts: 'Sequence[str]', *, batch_size: "
         "'int' = 64, precision: 'str' = 'fp32') -> 'list[dict[str, Any]]'"
@@ -92,6 +93,12 @@ SIGNATURES = {
     ),
     "preset_names": "() -> 'list[str]'",
     "resume": "(run_dir: 'str | Path', *, callbacks: 'Sequence[Any]' = ()) -> 'RunResult'",
+    "search": (
+        "(preset: 'str | None' = None, config_file: 'str | Path | None' = None, *, model: 'str | Path | None' = "
+        "None, data_dir: 'str | Path | None' = None, trials: 'int' = 20, space: 'Mapping[str, Any] | "
+        "Iterable[str]' = (), output_dir: 'str | Path | None' = None, name: 'str | None' = None, overrides: "
+        "'Overrides' = ()) -> 'SearchResult'"
+    ),
     "serve": (
         "(model: 'str | Path | Predictor', *, host: 'str' = '127.0.0.1', port: 'int' = 8000, precision: 'str' = "
         "'fp32', max_batch: 'int' = 32, max_wait_ms: 'float' = 5.0, max_texts: 'int' = 256, max_chars: 'int' = "

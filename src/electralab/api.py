@@ -1,4 +1,4 @@
-"""electralab's public Python API: configure, fit, compare, resume, evaluate, predict, export, serve, pretrain, vocab.
+"""electralab's public Python API: fit, compare, search, resume, evaluate, predict, export, serve, pretrain, vocab.
 
 Everything the ``electralab`` command does is a call here, and these names are re-exported from
 ``electralab`` itself (their list is :data:`__all__`). Importing this module is cheap: PyTorch and
@@ -36,7 +36,7 @@ from .config import (
     preset_names,
 )
 from .errors import ConfigError, DataError, ElectralabError, ModelLoadError
-from .results import CheckResult, ComparisonResult, RunResult
+from .results import CheckResult, ComparisonResult, RunResult, SearchResult
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -202,6 +202,54 @@ def compare(
         base = {"train.epochs": epochs, **base}
     grid = plan_grid(preset, config_file, _sections(model, data_dir, None, output_dir), base, swept, seeds, name)
     return run_comparison(grid, test_per_epoch=test_per_epoch)
+
+
+def search(
+    preset: str | None = None,
+    config_file: str | Path | None = None,
+    *,
+    model: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    trials: int = 20,
+    space: Mapping[str, Any] | Iterable[str] = (),
+    output_dir: str | Path | None = None,
+    name: str | None = None,
+    overrides: Overrides = (),
+) -> SearchResult:
+    """Hyperparameter search with ``transformers.Trainer.hyperparameter_search`` and Optuna, on dev only.
+
+    Every key and value of the space is checked against the config and the task before anything trains (and the
+    Optuna extra is asked for: ``pip install 'electralab[search]'``). The data is read once; each trial trains a
+    fresh model with one configuration and ``train.seed``, scoring dev after every epoch. The objective is the
+    trial's best dev ``train.metric_for_best`` (maximised; ``loss`` minimised). Optuna's TPE sampler is seeded with
+    ``train.seed``, so the same call proposes the same trials. The test split is never scored. Writes
+    ``comparison.json``, ``comparison.md`` and ``comparison.html`` (as :func:`compare`, one trial per configuration)
+    with the study (every trial's number, parameters, objective and state) and the best parameters into
+    ``<output_dir>/<name>``, which must be new or empty.
+
+    Args:
+        preset: A shipped preset (:func:`preset_names`).
+        config_file: A YAML config file (applied after the preset).
+        model: Hub id or local folder of the encoder (``model.name_or_path``).
+        data_dir: Folder holding the preset's data files (``data.data_dir``).
+        trials: How many trials Optuna proposes.
+        space: ``["train.learning_rate=1e-5:1e-4:log", "train.epochs=2:4", "model.head=cls,mean"]`` (integer bounds:
+            integers; ``:log``: log-uniform; commas: choices) or ``{"train.learning_rate": (1e-5, 1e-4, "log"),
+            "model.head": ["cls", "mean"]}``; empty: learning rate (log), epochs, warmup, layer_lr_decay and head.
+        output_dir: Parent of the search folder (``output_dir``, default ``runs``).
+        name: The search folder's name (default ``search-<preset or config file>``).
+        overrides: Dotted overrides applied to every trial, as in :func:`load_config`.
+
+    Returns:
+        The folder, the summary (``comparison.json``) and the report paths; ``result.best_params`` the best trial's.
+
+    Raises:
+        ConfigError: Before anything trains: Optuna missing, an unknown or unsearchable key, a bad range or value.
+    """
+    from .hpsearch import plan_search, run_search
+
+    sections = _sections(model, data_dir, None, output_dir)
+    return run_search(plan_search(preset, config_file, sections, overrides, space, trials, name))
 
 
 def resume(run_dir: str | Path, *, callbacks: Sequence[Any] = ()) -> RunResult:
@@ -548,6 +596,7 @@ __all__ = [
     "RunResult",
     "CheckResult",
     "ComparisonResult",
+    "SearchResult",
     "answer",
     "build_vocab",
     "check",
@@ -566,5 +615,6 @@ __all__ = [
     "pretrain",
     "preset_names",
     "resume",
+    "search",
     "serve",
 ]

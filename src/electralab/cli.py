@@ -1,4 +1,4 @@
-"""Command line: ``electralab train | compare | check | evaluate | predict | export | serve | pretrain | vocab``.
+"""Command line: `electralab` train | compare | search | check | evaluate | predict | export | serve | pretrain | vocab.
 
 Parsing and printing only: every command is one call of the public API (:mod:`electralab.api`).
 """
@@ -86,6 +86,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="use a model folder without a trained head (its labels are random)"
     )
     _add_compare_parser(commands)
+    _add_search_parser(commands)
     _add_check_parser(commands)
     _add_export_parser(commands)
     _add_serve_parser(commands)
@@ -124,6 +125,33 @@ def _add_compare_parser(commands: argparse._SubParsersAction) -> None:
     compare.add_argument(
         "sweeps", nargs="*", help="key=v1,v2 compares values (train.learning_rate=5e-5,1e-4); key=v sets every run"
     )
+
+
+def _add_search_parser(commands: argparse._SubParsersAction) -> None:
+    search = commands.add_parser(
+        "search",
+        help="hyperparameter search with Optuna (Trainer.hyperparameter_search) on dev; reported like compare",
+        description="Let Optuna (TPE, seeded with train.seed) propose --trials configurations from the --space; each "
+        "trial trains once with train.seed and is scored on dev after every epoch, never on test. Writes "
+        "comparison.json, comparison.md and comparison.html with the study and the best parameters into "
+        "--output-dir/--name. Needs the search extra: pip install 'electralab[search]'.",
+        epilog=_keys_help("train"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_data_arguments(search)
+    search.add_argument("--model", help="hub id or local folder of the encoder (model.name_or_path)")
+    search.add_argument("--trials", type=int, default=20, help="trials Optuna proposes (default 20)")
+    search.add_argument(
+        "--space",
+        action="append",
+        default=[],
+        metavar="KEY=LOW:HIGH[:log] | KEY=A,B",
+        help="a searched key, repeatable: train.learning_rate=1e-5:1e-4:log, train.epochs=2:4 (integer bounds: "
+        "integers), model.head=cls,mean (choices); none: learning rate, epochs, warmup, layer_lr_decay, head",
+    )
+    search.add_argument("--output-dir", "--out", dest="output_dir", help="parent of the search folder (default: runs)")
+    search.add_argument("--name", help="search folder name (default: search-<preset or config>); must be new or empty")
+    search.add_argument("overrides", nargs="*", help="key=value settings of every trial: train.batch_size=16")
 
 
 def _add_check_parser(commands: argparse._SubParsersAction) -> None:
@@ -260,6 +288,25 @@ def _compare(args: argparse.Namespace) -> None:
     print(json.dumps(out, ensure_ascii=False))
 
 
+def _search(args: argparse.Namespace) -> None:
+    result = api.search(
+        args.preset, args.config, model=args.model, data_dir=args.data_dir, trials=args.trials, space=args.space,
+        output_dir=args.output_dir, name=args.name, overrides=args.overrides,
+    )  # fmt: skip
+    study, metric = result.summary["search"], result.summary["metric"]
+    table = Table(title=f"{result.folder}: {study['sampler']}, {study['direction']} dev {metric}")
+    for column in ("trial", "state", f"dev {metric} (best epoch)", "parameters"):
+        table.add_column(column)
+    for trial in study["trials"]:
+        objective = "-" if trial["objective"] is None else f"{trial['objective']:.4f}"
+        best = " (best)" if trial["number"] == study["best_trial"] else ""
+        params = " ".join(f"{key}={value}" for key, value in trial["params"].items())
+        table.add_row(f"{trial['number']}{best}", trial["state"], objective, params)
+    _console.print(table)
+    out = {"folder": str(result.folder), "best_params": result.best_params, "report": str(result.html_path)}
+    print(json.dumps(out, ensure_ascii=False))
+
+
 def _mean_std(stats: dict | None) -> str:
     if not stats:
         return "-"
@@ -387,6 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {
             "train": _train,
             "compare": _compare,
+            "search": _search,
             "check": _check,
             "evaluate": _evaluate,
             "predict": _predict,

@@ -85,3 +85,22 @@ class ComparisonResult:
     def failed(self) -> list[dict[str, Any]]:
         """The runs that failed: configuration, seed and error."""
         return [run for run in self.summary.get("runs", []) if run["status"] == "failed"]
+
+
+@dataclass
+class SearchResult(ComparisonResult):
+    """What ``electralab search`` found and where it wrote it: a comparison of its trials plus the Optuna study.
+
+    ``summary["search"]`` holds the study: ``trials`` (number, label, state, objective, params), ``best_trial``,
+    ``best_value``, ``best_params`` and ``best_overrides`` (``key=value`` to pass to ``electralab train``).
+    """
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        """The best trial's values by dotted config key (empty if no trial finished)."""
+        return dict(self.summary["search"]["best_params"])
+
+    @property
+    def trials(self) -> list[dict[str, Any]]:
+        """Every trial of the study: number, label, state, objective and params."""
+        return list(self.summary["search"]["trials"])

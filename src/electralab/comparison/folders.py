@@ -78,7 +78,7 @@ def read_run(run: PlannedRun, run_dir: Path) -> dict[str, Any]:
         "dev": _scalars(metrics.get("dev")),
         "test": _scalars(metrics.get("test")),
         "train_seconds": (metrics.get("run") or {}).get("train_seconds"),
-        "dev_per_epoch": [_epoch_entry(e, "eval_") for e in history if "eval_loss" in e and "epoch" in e],
+        "dev_per_epoch": [epoch_entry(e, "eval_") for e in history if "eval_loss" in e and "epoch" in e],
         "train_loss": [{"step": e["step"], "loss": e["loss"]} for e in history if "loss" in e and "step" in e],
         "test_per_epoch": json.loads(test_epochs.read_text(encoding="utf-8")) if test_epochs.is_file() else [],
     }
@@ -95,7 +95,8 @@ def _scalars(split: Any) -> dict[str, float]:
     }
 
 
-def _epoch_entry(entry: dict[str, Any], prefix: str) -> dict[str, float]:
+def epoch_entry(entry: dict[str, Any], prefix: str) -> dict[str, float]:
+    """One evaluation of a log history: its epoch and its numeric scores without ``prefix`` (no timings)."""
     skip = {"runtime", "samples_per_second", "steps_per_second", "rows"}
     found = {
         key[len(prefix) :]: float(value)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write
 from ..reports.html import CSS, embed_png, escape, html_table
-from .markdown import NO_BOOTSTRAP
+from .markdown import DEV_TITLE, NO_BOOTSTRAP, has_test
 from .plots import plot_per_epoch, plot_train_loss
 from .tables import Table, bootstrap_table, differences_table, epoch_table, failures, final_table
 
@@ -23,13 +24,14 @@ def _plot(path: Path | None, alt: str) -> str:
     return embed_png(path, alt) if path is not None else ""
 
 
-def write_html(folder: Path, summary: dict[str, Any]) -> Path:
-    """Write ``comparison.html`` (and its PNG plots beside it) into the comparison folder."""
-    metric, rows = summary["metric"], summary["configurations"]
+def write_html(folder: Path, summary: dict[str, Any], extra: Sequence[tuple[str, Table]] = ()) -> Path:
+    """Write ``comparison.html`` (and its PNG plots beside it) into the comparison folder; ``extra`` tables last."""
+    metric, rows, title = summary["metric"], summary["configurations"], summary.get("title", "Comparison")
+    test = _table(final_table(summary, "test")) if has_test(summary) else f"<p>{escape(summary['test_note'])}</p>"
     dev_plot = plot_per_epoch(rows, "dev_per_epoch", metric, folder / "dev_per_epoch.png",
                               f"Dev {metric} per epoch (mean over seeds, band ±1 std)")  # fmt: skip
     parts = [
-        f"<h1>Comparison: {escape(folder.name)}</h1>",
+        f"<h1>{escape(title)}: {escape(folder.name)}</h1>",
         f'<p class="meta">{escape(summary["task"])} · model {escape(summary["model"])} · compared: '
         f"{escape(', '.join(summary['swept']) or 'nothing swept')}</p>",
         f'<p class="meta">{summary["runs_finished"]} of {summary["runs_planned"]} runs finished, '
@@ -37,10 +39,10 @@ def write_html(folder: Path, summary: dict[str, Any]) -> Path:
         "mean ± sample std over seeds.</p>",
         f"<p><strong>Best configuration (by dev {escape(metric)}, mean over seeds): "
         f"{escape(summary['best'] or 'none finished')}</strong></p>",
-        "<h2>Dev (final, best checkpoint)</h2>",
+        f"<h2>{escape(summary.get('dev_title', DEV_TITLE))}</h2>",
         _table(final_table(summary, "dev")),
         "<h2>Test (final) — reported only, not used for any choice</h2>",
-        _table(final_table(summary, "test")),
+        test,
         f"<h2>Dev {escape(metric)} per epoch</h2>",
         _table(epoch_table(summary, "dev_per_epoch")),
         _plot(dev_plot, f"dev {metric} per epoch"),
@@ -61,13 +63,15 @@ def write_html(folder: Path, summary: dict[str, Any]) -> Path:
         "<h2>Paired bootstrap on test predictions (best vs each; reported only)</h2>",
         _table(bootstrap_table(summary), NO_BOOTSTRAP),
     ]
+    for heading, table in extra:
+        parts += [f"<h2>{escape(heading)}</h2>", _table(table)]
     if failures(summary):
         items = "".join(f"<li>{escape(line)}</li>" for line in failures(summary))
         parts += [f'<div class="warnings"><strong>Failed runs</strong><ul>{items}</ul></div>']
     body = "\n".join(part for part in parts if part)
     document = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>Comparison {escape(folder.name)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<title>{escape(title)} {escape(folder.name)}</title>\n<style>{CSS}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
     path = folder / "comparison.html"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write
 from .tables import Table, bootstrap_table, differences_table, epoch_table, failures, final_table
 
+DEV_TITLE = "Dev (final, best checkpoint)"
 NO_BOOTSTRAP = "Not available (needs single-label `predictions/test.jsonl` in every run)."
 
 
@@ -19,11 +21,17 @@ def _markdown(table: Table | None, otherwise: str = "") -> list[str]:
     return lines + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
 
 
-def write_markdown(path: Path, summary: dict[str, Any]) -> Path:
-    """Write ``comparison.md``: final dev/test table, dev per epoch, differences, bootstrap, failures."""
+def has_test(summary: dict[str, Any]) -> bool:
+    """Whether any configuration has test scores (a search has none: it never scores the test split)."""
+    return any(row["test"] for row in summary["configurations"])
+
+
+def write_markdown(path: Path, summary: dict[str, Any], extra: Sequence[tuple[str, Table]] = ()) -> Path:
+    """Write ``comparison.md``: final dev/test table, dev per epoch, differences, bootstrap, ``extra``, failures."""
     metric = summary["metric"]
+    test = _markdown(final_table(summary, "test")) if has_test(summary) else [summary["test_note"]]
     lines = [
-        f"# Comparison: {Path(summary['folder']).name}",
+        f"# {summary.get('title', 'Comparison')}: {Path(summary['folder']).name}",
         "",
         f"{summary['task']} · model `{summary['model']}` · compared: {', '.join(summary['swept']) or 'nothing swept'}",
         "",
@@ -32,11 +40,11 @@ def write_markdown(path: Path, summary: dict[str, Any]) -> Path:
         "",
         f"**Best configuration (by dev {metric}, mean over seeds): {summary['best'] or 'none finished'}**",
         "",
-        "## Dev (final, best checkpoint)",
+        f"## {summary.get('dev_title', DEV_TITLE)}",
         *_markdown(final_table(summary, "dev")),
         "",
         "## Test (final) — reported only, not used for any choice",
-        *_markdown(final_table(summary, "test")),
+        *test,
         "",
         f"## Dev {metric} per epoch",
         *_markdown(epoch_table(summary, "dev_per_epoch")),
@@ -48,6 +56,8 @@ def write_markdown(path: Path, summary: dict[str, Any]) -> Path:
     lines += _markdown(differences_table(summary))
     lines += ["", "## Paired bootstrap on test predictions (best vs each; reported only)"]
     lines += _markdown(bootstrap_table(summary), NO_BOOTSTRAP)
+    for title, table in extra:
+        lines += ["", f"## {title}", *_markdown(table)]
     if failures(summary):
         lines += ["", "## Failed runs", *(f"- {line}" for line in failures(summary))]
     atomic_write(path, "\n".join(lines) + "\n")

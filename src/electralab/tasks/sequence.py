@@ -95,11 +95,7 @@ class EncoderTask(Task, ServingTask):
         """Tokenizer, data, encoder and the task's model with its freezing; nothing is written yet."""
         tokenizer = load_tokenizer(config.model.name_or_path)
         data = self.prepare(config, tokenizer)
-        encoder = load_encoder(config.model.name_or_path)
-        set_attention(encoder, config.model.attention)
-        set_seed(config.train.seed)
-        model = self.build_model(config, encoder, data)
-        frozen = apply_freezing(model, config.train)
+        model, frozen = self._model_on(config, data)
         notes = list(data.notes)
         if frozen:
             notes.append(f"frozen for the whole run: {len(frozen)} encoder tensors")
@@ -130,6 +126,18 @@ class EncoderTask(Task, ServingTask):
             },
             state=data,
         )
+
+    def fresh_model(self, config: RunConfig, data: PreparedData) -> PreTrainedModel:
+        """A new model of ``config`` on data already prepared (``TrainingParts.state``): a search trial's model."""
+        return self._model_on(config, data)[0]
+
+    def _model_on(self, config: RunConfig, data: PreparedData) -> tuple[PreTrainedModel, list[str]]:
+        """The pretrained encoder with the task's head, seeded, frozen as configured; and the frozen tensors."""
+        encoder = load_encoder(config.model.name_or_path)
+        set_attention(encoder, config.model.attention)
+        set_seed(config.train.seed)
+        model = self.build_model(config, encoder, data)
+        return model, apply_freezing(model, config.train)
 
     def describe_run(self, config: RunConfig) -> dict[str, Any]:
         """Each split's file and which of its rows were read; the recipe's key settings."""
