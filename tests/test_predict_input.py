@@ -95,3 +95,22 @@ def test_a_fine_tuned_folder_without_electralab_markers_is_accepted(toy_encoder,
         if (toy_encoder / name).is_file():
             (folder / name).write_bytes((toy_encoder / name).read_bytes())
     assert len(api.load_model(folder).label_names) == 3
+
+
+def test_final_scores_are_the_saved_models_with_dropout_off(toy_encoder, toy_data, tmp_path):
+    """Without dev evaluation the Trainer ends in training mode; the run's test predictions must still be the
+    model's own (dropout off), i.e. equal to predicting with the saved model."""
+    config = build_config(
+        overrides=[
+            f"model.name_or_path={toy_encoder}", f"data.data_dir={toy_data}", "data.train_file=train.csv",
+            "data.test_file=test.csv", "data.max_test_rows=40", "data.max_length=32", "train.max_steps=4",
+            "train.eval_strategy=no", "train.report_to=[]", "train.progress_bar=false", f"output_dir={tmp_path}",
+        ]
+    )  # fmt: skip
+    result = run_training(config)
+    rows = [json.loads(line) for line in (result.run_dir / "predictions" / "test.jsonl").read_text().splitlines()]
+    again = api.predict(result.outputs["model"], [row["text"] for row in rows])
+    assert len(rows) == 40
+    for row, predicted in zip(rows, again, strict=True):
+        for label, probability in row["probabilities"].items():
+            assert abs(probability - predicted["probabilities"][label]) < 1e-5

@@ -155,6 +155,9 @@ def _finish(
 ) -> RunResult:
     """Evaluate (may set decision thresholds), save the model folder(s), write metrics and the report."""
     training_ended = time.time()
+    # The final scores are the model's at prediction time: dropout off. The Trainer leaves the model in training
+    # mode after its last step unless an evaluation came last (train.eval_strategy=no, or steps not on an epoch).
+    trainer.model.eval()
     evaluation = task.evaluate(config, trainer, parts)
     outputs = task.save(config, trainer, parts, run_dir)
     run_facts = {
