@@ -377,6 +377,7 @@ def main() -> None:
     parser.add_argument("--cases", default=",".join(CASES), help=f"training cases, comma-separated (default {CASES})")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each training case, alternating")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "throughput"))
+    parser.add_argument("--result", help="name of results/<name>.json (default throughput_<model>_<data>)")
     args = parser.parse_args()
     data = DATA[args.data]
     args.freeze_word_embeddings = args.model == "me5-small"
@@ -422,7 +423,7 @@ def main() -> None:
     texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
     inference = with_ratios(inference_cases(model_dir, texts, data["max_length"]))
     save_result(
-        f"throughput_{args.model}_{args.data}",
+        args.result or f"throughput_{args.model}_{args.data}",
         {
             "model": args.model,
             "data": args.data,
