@@ -14,8 +14,10 @@ feature preparation and the post-processing of Hugging Face's question-answering
 EM / F1 and KorQuAD character F1.
 
 ``speed``: questions per second of our predictor (windows batched by length) against the question-answering
-pipeline on the same model and questions (fp32, interleaved rounds), and how often both give the same answer
-span. ``pipeline("question-answering")`` was removed in transformers 5; when it is missing, the baseline is its
+pipeline on the same model and questions (the pipeline in fp32; ours at fp32, bf16 where the CPU has it, and
+int8; interleaved rounds), and how often each gives the pipeline's answer span: ours answers by the pipeline's
+rule (``scoring="window_probability"``); our default rule (``logit_sum``) is counted too.
+``pipeline("question-answering")`` was removed in transformers 5; when it is missing, the baseline is its
 algorithm (transformers 4.x ``QuestionAnsweringPipeline``: one window per forward pass, softmax start and end
 probabilities masked to the context, the best start x end product up to ``max_answer_len`` tokens, offsets not
 widened to words) re-implemented here, which omits the pipeline's own overhead (so it flatters the baseline).
@@ -271,11 +273,16 @@ class PipelineAlgorithm:
 
 
 def speed(args: argparse.Namespace) -> dict:
-    """Questions per second and the same answer spans: our predictor vs the question-answering pipeline, fp32."""
+    """Questions per second and the same answer spans: our predictor vs the question-answering pipeline (fp32).
+
+    Ours answers by the pipeline's rule (``scoring="window_probability"``) at each precision; the same spans
+    with our default rule (``logit_sum``, fp32) are counted too, untimed.
+    """
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     import electralab.models  # noqa: F401  (the Auto classes load our model folder)
     from electralab.api import answer, load_config, load_model
+    from electralab.engine.device import cpu_has_bf16
     from electralab.tasks.qa_data import read_splits
     from electralab.tasks.qa_features import make_windows
 
@@ -283,6 +290,9 @@ def speed(args: argparse.Namespace) -> dict:
     test = read_splits(config.data, config.train.seed)[0]["test"]
     count = min(args.questions, len(test))
     questions, contexts = test["question"][:count], test["context"][:count]
+    if args.questions_out:  # for qa_pipeline4.py, which runs the real 4.x pipeline in another environment
+        rows = [{"question": q, "context": c} for q, c in zip(questions, contexts, strict=True)]
+        Path(args.questions_out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     predictor = load_model(args.model)
     settings_ = predictor.model.config
     model = AutoModelForQuestionAnswering.from_pretrained(args.model)
@@ -300,36 +310,45 @@ def speed(args: argparse.Namespace) -> dict:
     except Exception as err:  # transformers 5 removed the question-answering pipeline
         baseline_name = f"the 4.x pipeline's algorithm, re-implemented ({type(err).__name__}: {str(err)[:100]})"
         baseline = PipelineAlgorithm(model, tokenizer, *lengths)
-    runs = {
-        "ours": lambda qs, cs: answer(predictor, qs, cs, batch_size=args.batch_size),
-        "pipeline": lambda qs, cs: [baseline(q, c) for q, c in zip(qs, cs, strict=True)],
-    }
+    precisions = [p for p in args.precisions.split(",") if p != "bf16" or cpu_has_bf16()]
+    runs = {"pipeline": lambda qs, cs: [baseline(q, c) for q, c in zip(qs, cs, strict=True)]}
+    for precision in precisions:
+        ours_model = predictor if precision == "fp32" else load_model(args.model, precision=precision)
+        runs[f"ours_{precision}"] = lambda qs, cs, m=ours_model: answer(
+            m, qs, cs, batch_size=args.batch_size, scoring="window_probability"
+        )
     for call in runs.values():  # warm-up
         call(questions[:8], contexts[:8])
     seconds = dict.fromkeys(runs, 0.0)
     found: dict[str, list] = {name: [] for name in runs}
     chunk = -(-count // args.rounds)
-    for start in range(0, count, chunk):  # interleaved, so that a busy machine slows both alike
+    for start in range(0, count, chunk):  # interleaved, so that a busy machine slows all alike
         for name, call in runs.items():
             started = time.perf_counter()
             found[name] += call(questions[start : start + chunk], contexts[start : start + chunk])
             seconds[name] += time.perf_counter() - started
-    same_span = np.mean(
-        [(a["start"], a["end"]) == (b["start"], b["end"]) for a, b in zip(*found.values(), strict=True)]
-    )
-    same_text = np.mean([a["answer"] == b["answer"] for a, b in zip(*found.values(), strict=True)])
+    found["ours_fp32_logit_sum"] = answer(predictor, questions, contexts, batch_size=args.batch_size)  # untimed
     windows = collections.Counter(make_windows(tokenizer, questions, contexts, lengths[0], lengths[1]).owners)
-    same = [(a["start"], a["end"]) == (b["start"], b["end"]) for a, b in zip(*found.values(), strict=True)]
-    by_windows = {  # where the answers differ: one window (same rule), or several (the scores compare differently)
-        kind: {"questions": len(picked), "same_span": round(float(np.mean(picked)), 4) if picked else None}
-        for kind, picked in (("one_window", [x for i, x in enumerate(same) if windows[i] == 1]),
-                             ("several_windows", [x for i, x in enumerate(same) if windows[i] > 1]))
-    }  # fmt: skip
-    return {"questions": count, "precision": "fp32", "rounds": args.rounds, "baseline": baseline_name,
-            "questions_per_second": {name: round(count / s, 2) for name, s in seconds.items()},
-            "speedup": round(seconds["pipeline"] / seconds["ours"], 2), "same_span": round(float(same_span), 4),
-            "same_answer_text": round(float(same_text), 4), "same_span_by_windows": by_windows,
-            "max_length": lengths[0], "doc_stride": lengths[1],
+
+    def agreement(name: str) -> dict:
+        """How often a case gives the pipeline's span: all questions, one-window and several-window ones."""
+        pairs = list(zip(found[name], found["pipeline"], strict=True))
+        same = [(a["start"], a["end"]) == (b["start"], b["end"]) for a, b in pairs]
+        text = np.mean([a["answer"] == b["answer"] for a, b in pairs])
+        kinds = {"one_window": [x for i, x in enumerate(same) if windows[i] == 1],
+                 "several_windows": [x for i, x in enumerate(same) if windows[i] > 1]}  # fmt: skip
+        return {"same_span": round(float(np.mean(same)), 4), "same_answer_text": round(float(text), 4),
+                **{kind: {"questions": len(x), "same_span": round(float(np.mean(x)), 4) if x else None}
+                   for kind, x in kinds.items()}}  # fmt: skip
+
+    cases = {name: {"questions_per_second": round(count / seconds[name], 2),
+                    "speedup": round(seconds["pipeline"] / seconds[name], 2), **agreement(name)}
+             for name in runs if name != "pipeline"}  # fmt: skip
+    cases["ours_fp32_logit_sum"] = {"speedup": None, **agreement("ours_fp32_logit_sum")}
+    return {"questions": count, "rounds": args.rounds, "baseline": baseline_name,
+            "baseline_questions_per_second": round(count / seconds["pipeline"], 2),
+            "answer_scoring": "window_probability (the pipeline's rule) unless the case says logit_sum",
+            "cases": cases, "batch_size": args.batch_size, "max_length": lengths[0], "doc_stride": lengths[1],
             "max_answer_length": lengths[2], "model": args.model}  # fmt: skip
 
 
@@ -354,6 +373,10 @@ def main() -> None:
     )
     parser.add_argument("--questions", type=int, default=1000, help="speed: test questions to answer")
     parser.add_argument("--batch-size", type=int, default=64, help="speed: our prediction batch size")
+    parser.add_argument(
+        "--precisions", default="fp32,bf16,int8", help="speed: ours at these (bf16 where the CPU has it)"
+    )
+    parser.add_argument("--questions-out", help="speed: also write the questions as JSONL (for qa_pipeline4.py)")
     parser.add_argument("--rounds", type=int, default=4, help="speed: the questions in this many interleaved chunks")
     parser.add_argument("--result", help="name of the result file (default qa_<what>)")
     args = parser.parse_args()

@@ -87,7 +87,7 @@ def test_grid_reports_match_the_runs_and_a_rerun_trains_nothing(toy_encoder, toy
     cls = next(row for row in summary["configurations"] if row["label"] == "head=cls")
     accuracy = cls["test"]["accuracy"]
     assert f"{accuracy['mean']:.4f} ± {accuracy['std']:.4f}" in markdown
-    assert "not used for any choice" in markdown
+    assert "not used for any choice" in markdown and "## Paired bootstrap on test predictions" in markdown
 
     # Again: nothing is trained, no run folder is touched.
     counting = _Counting()

@@ -213,6 +213,16 @@ def test_toy_task_learns_and_reloads_with_the_same_answers(qa_data, trained):
         assert (again["answer"], again["start"], again["end"]) == (row["answer"], row["start"], row["end"])
         assert again["score"] == pytest.approx(row["score"], abs=1e-4)
         assert contexts[row["id"]][again["start"] : again["end"]] == again["answer"]
+    assert saved["answer_scoring"] == "logit_sum"
+    predictor = el.load_model(run_dir / "model")
+    pipeline_rule = el.answer(predictor, [r["question"] for r in rows], [contexts[r["id"]] for r in rows],
+                              scoring="window_probability")  # fmt: skip
+    rule_scores = qa_scores([a["answer"] for a in pipeline_rule], [r["gold"] for r in rows])
+    assert rule_scores["exact_match"] >= 75, rule_scores  # the other rule on the same logits: still the answers
+    assert any(abs(a["score"] - b["score"]) > 1e-3 for a, b in zip(answers, pipeline_rule, strict=True))
+    assert all(0 < a["score"] <= 1 for a in pipeline_rule) and predictor.model.config.answer_scoring == "logit_sum"
+    with pytest.raises(ConfigError, match="scoring='best'"):
+        el.answer(predictor, [QUESTION], ["w1 is kim"], scoring="best")
 
 
 def test_predict_through_the_cli_reads_long_contexts_whole(trained, tmp_path, capsys):
@@ -394,3 +404,45 @@ def test_decoding_finds_the_best_span_over_all_windows(qa_data):
             and windows.offsets[w][s] is not None and windows.offsets[w][e] is not None and 0 <= e - s < 3
         )  # fmt: skip
         assert (found[q]["start"], found[q]["end"]) == best[1:] and found[q]["answer"] == context[best[1] : best[2]]
+
+
+def pipeline_best(windows: Windows, question: int, starts, ends, max_answer_length: int) -> tuple[float, int, int]:
+    """The question-answering pipeline's choice, computed as it does: per-window softmaxes, best product."""
+    best = (-1.0, 0, 0)
+    for w, owner in enumerate(windows.owners):
+        if owner != question:
+            continue
+        offsets = windows.offsets[w]
+        allowed = np.array([i == 0 or offsets[i] is not None for i in range(len(offsets))])
+        start = np.exp(np.where(allowed, starts[w], -10000.0) - np.where(allowed, starts[w], -10000.0).max())
+        end = np.exp(np.where(allowed, ends[w], -10000.0) - np.where(allowed, ends[w], -10000.0).max())
+        start, end = start / start.sum(), end / end.sum()
+        start[0] = end[0] = 0.0
+        pairs = np.tril(np.triu(np.outer(start, end)), max_answer_length - 1)
+        s, e = np.unravel_index(np.argmax(pairs), pairs.shape)
+        if pairs[s, e] > best[0]:
+            best = (float(pairs[s, e]), offsets[s][0], offsets[e][1])
+    return best
+
+
+def test_window_probability_scoring_is_the_pipelines_rule(qa_data):
+    """Spans compared by start x end probability within each window: the pipeline's answer, not the logit sum's."""
+    tokenizer = load_tokenizer(str(qa_data[1]))
+    rng = random.Random(5)
+    contexts = [" ".join(rng.choices(FILLER + NAMES, k=rng.randint(3, 40))) for _ in range(40)]
+    windows = make_windows(tokenizer, [QUESTION] * 40, contexts, 20, 4)
+    generator = np.random.default_rng(1)
+    scales = generator.uniform(0.5, 6.0, size=len(windows.owners))  # peaked and flat windows
+    lengths = [len(ids) for ids in windows.encoded["input_ids"]]
+    starts = [generator.normal(size=n) * scale for n, scale in zip(lengths, scales, strict=True)]
+    ends = [generator.normal(size=n) * scale for n, scale in zip(lengths, scales, strict=True)]
+    found = best_answers(contexts, windows, starts, ends, n_best=5, max_answer_length=3, scoring="window_probability")
+    by_logits = best_answers(contexts, windows, starts, ends, n_best=5, max_answer_length=3)
+    for q, context in enumerate(contexts):
+        score, start, end = pipeline_best(windows, q, starts, ends, 3)
+        assert (found[q]["start"], found[q]["end"]) == (start, end) and found[q]["answer"] == context[start:end]
+        assert found[q]["score"] == pytest.approx(score, abs=1e-6)
+    differ = sum((a["start"], a["end"]) != (b["start"], b["end"]) for a, b in zip(found, by_logits, strict=True))
+    assert differ >= 3, "the two rules should pick different windows' spans somewhere in this data"
+    with pytest.raises(ConfigError, match="logit_sum, window_probability"):
+        best_answers(contexts, windows, starts, ends, scoring="softmax")

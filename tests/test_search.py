@@ -106,6 +106,7 @@ def test_a_search_writes_the_three_reports_from_its_trials_logs(toy_encoder, toy
     assert "# Search: search" in markdown and "Optuna study: TPESampler(seed=42), maximize, 3 trials" in markdown
     assert f"| {best_trial['number']} (best) | COMPLETE | {best_trial['objective']:.4f} |" in markdown
     assert "the test split is not evaluated in a search" in markdown and "## Dev (each trial's best epoch)" in markdown
+    assert "Paired bootstrap" not in markdown and "Paired bootstrap" not in (folder / "comparison.html").read_text()
 
     # Only dev was scored: 3 trials × 2 epochs, each time the 16 dev rows; no final evaluation, no test scoring.
     assert spy.evaluated == [DEV_ROWS] * 6 and spy.final == []

@@ -312,17 +312,31 @@ def answer(
     *,
     batch_size: int = 64,
     precision: str = "fp32",
+    scoring: str | None = None,
 ) -> list[dict[str, Any]]:
     """Extractive question answering: per question its ``answer`` in its context, ``start``/``end``, ``score``.
 
     ``answer`` is ``context[start:end]`` exactly (character offsets); contexts of any length are read in
     overlapping windows. ``model`` is a question-answering model folder (``task: question_answering``).
+    ``scoring`` compares the spans of a question's windows (default: the model's ``answer_scoring``):
+    ``logit_sum`` (start + end logits, as Hugging Face's question-answering example) or ``window_probability``
+    (start x end probabilities, each a softmax within its window, as the question-answering pipeline).
     """
     from .inference.evaluate import as_predictor
+    from .tasks.qa_features import ANSWER_SCORINGS
 
     if isinstance(questions, str) or isinstance(contexts, str):
         raise DataError("answer takes lists of questions and contexts, not single strings: pass [question], [context]")
-    return as_predictor(model, precision).predict(list(questions), list(contexts), batch_size=batch_size)
+    if scoring is not None and scoring not in ANSWER_SCORINGS:
+        raise ConfigError(f"scoring={scoring!r}: expected one of {', '.join(ANSWER_SCORINGS)}")
+    predictor = as_predictor(model, precision)
+    config = predictor.model.config
+    saved = getattr(config, "answer_scoring", "logit_sum")
+    config.answer_scoring = scoring or saved
+    try:
+        return predictor.predict(list(questions), list(contexts), batch_size=batch_size)
+    finally:
+        config.answer_scoring = saved
 
 
 def evaluate(

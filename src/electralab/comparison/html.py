@@ -60,9 +60,12 @@ def write_html(folder: Path, summary: dict[str, Any], extra: Sequence[tuple[str,
         _plot(plot_train_loss(rows, folder / "train_loss.png"), "training loss"),
         f"<h2>Differences from the best ({escape(metric)}) beyond the seed spread</h2>",
         _table(differences_table(summary)),
-        "<h2>Paired bootstrap on test predictions (best vs each; reported only)</h2>",
-        _table(bootstrap_table(summary), NO_BOOTSTRAP),
     ]
+    if has_test(summary):  # a search never scores the test split: no section to show
+        parts += [
+            "<h2>Paired bootstrap on test predictions (best vs each; reported only)</h2>",
+            _table(bootstrap_table(summary), NO_BOOTSTRAP),
+        ]
     for heading, table in extra:
         parts += [f"<h2>{escape(heading)}</h2>", _table(table)]
     if failures(summary):

@@ -54,8 +54,9 @@ def write_markdown(path: Path, summary: dict[str, Any], extra: Sequence[tuple[st
         lines += _markdown(epoch_table(summary, "test_per_epoch"))
     lines += ["", f"## Differences from the best ({metric}) beyond the seed spread"]
     lines += _markdown(differences_table(summary))
-    lines += ["", "## Paired bootstrap on test predictions (best vs each; reported only)"]
-    lines += _markdown(bootstrap_table(summary), NO_BOOTSTRAP)
+    if has_test(summary):  # a search never scores the test split: no section to show
+        lines += ["", "## Paired bootstrap on test predictions (best vs each; reported only)"]
+        lines += _markdown(bootstrap_table(summary), NO_BOOTSTRAP)
     for title, table in extra:
         lines += ["", f"## {title}", *_markdown(table)]
     if failures(summary):

@@ -76,6 +76,10 @@ class DataConfig:
     n_best: int = 20
     """Question answering: start and end candidates per window (the n highest logits of each) searched for the
     best answer span."""
+    answer_scoring: Literal["logit_sum", "window_probability"] = "logit_sum"
+    """Question answering: how spans of a question's windows compare: start + end logits (Hugging Face's
+    question-answering example), or start x end probabilities, each a softmax within its window (the
+    question-answering pipeline's rule). Saved with the model; ``answer(..., scoring=...)`` overrides it."""
     unanswerable: bool = False
     """Question answering: accept SQuAD v2-style unanswerable questions (is_impossible, or no answers): the model
     may answer nothing (its first token in every window); the null-answer threshold is tuned on dev (best F1) and

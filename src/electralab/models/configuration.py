@@ -44,5 +44,6 @@ class ElectralabConfig(PreTrainedConfig):
     doc_stride: int = 128
     max_answer_length: int = 30
     n_best: int = 20
+    answer_scoring: str = "logit_sum"
     unanswerable: bool = False
     null_threshold: float = 0.0

@@ -7,7 +7,8 @@ read whole. In training, a window holds the answer's first and last token, or po
 (``[CLS]``) when the answer is not inside it. Decoding takes, in every window of a question, the ``n_best``
 highest start and end logits, keeps the pairs inside the context with ``start <= end`` and at most
 ``max_answer_length`` tokens, and returns the best pair's exact substring of the original context with its
-character offsets.
+character offsets. The question-answering pipeline's rule (start x end probabilities, each a softmax within
+its window) is the other ``answer_scoring``.
 """
 
 from __future__ import annotations
@@ -123,6 +124,53 @@ def answer_tokens(
     return token_start - 1, token_end + 1
 
 
+ANSWER_SCORINGS = ("logit_sum", "window_probability")
+
+
+def span_candidates(
+    offsets: list[tuple[int, int] | None], starts: np.ndarray, ends: np.ndarray, n_best: int, max_answer_length: int
+) -> list[tuple[float, int, int]]:
+    """A window's answer spans by start + end logit (``utils_qa.py``): the ``n_best`` highest starts x ends."""
+    candidates = []
+    start_indexes = np.argsort(starts)[-1 : -n_best - 1 : -1].tolist()
+    end_indexes = np.argsort(ends)[-1 : -n_best - 1 : -1].tolist()
+    for s in start_indexes:
+        for e in end_indexes:
+            if s >= len(offsets) or e >= len(offsets) or offsets[s] is None or offsets[e] is None:
+                continue
+            if e < s or e - s + 1 > max_answer_length:
+                continue
+            candidates.append((float(starts[s] + ends[e]), offsets[s][0], offsets[e][1]))
+    return candidates
+
+
+def window_log_probabilities(offsets: list, logits: np.ndarray) -> np.ndarray:
+    """Log-softmax of a window's logits over its context tokens and its first token, as the pipeline takes it."""
+    allowed = np.array([i == 0 or (i < len(offsets) and offsets[i] is not None) for i in range(len(logits))])
+    masked = np.where(allowed, logits.astype(np.float64), -np.inf)
+    return masked - (masked.max() + np.log(np.exp(masked - masked.max()).sum()))
+
+
+def best_window_span(
+    offsets: list[tuple[int, int] | None], starts: np.ndarray, ends: np.ndarray, max_answer_length: int
+) -> list[tuple[float, int, int]]:
+    """A window's best span by start x end probability, each a softmax within the window (the QA pipeline's rule).
+
+    The score is the log of the product; every pair inside the context is searched, not only the n best.
+    """
+    log_start, log_end = window_log_probabilities(offsets, starts), window_log_probabilities(offsets, ends)
+    context = np.array([i < len(offsets) and offsets[i] is not None for i in range(len(starts))])
+    scores = log_start[:, None] + log_end[None, :]
+    scores = np.where(context[:, None] & context[None, :], scores, -np.inf)
+    square = np.ones_like(scores, dtype=bool)
+    band = np.triu(square) & ~np.triu(square, max_answer_length)  # start <= end < start + max_answer_length
+    scores = np.where(band, scores, -np.inf)
+    if not np.isfinite(scores).any():
+        return []
+    s, e = np.unravel_index(np.argmax(scores), scores.shape)
+    return [(float(scores[s, e]), offsets[s][0], offsets[e][1])]
+
+
 def best_answers(
     contexts: Sequence[str],
     windows: Windows,
@@ -131,40 +179,52 @@ def best_answers(
     n_best: int = 20,
     max_answer_length: int = 30,
     null_threshold: float | None = None,
+    scoring: str = "logit_sum",
 ) -> list[dict[str, Any]]:
-    """The best answer of every question: ``{answer, start, end, score}`` (score: its softmax over the n-best).
+    """The best answer of every question: ``{answer, start, end, score}``.
 
     ``answer`` is ``context[start:end]``, exactly. A question without any valid span gets an empty answer
-    with score 0. With ``null_threshold`` (SQuAD v2), the null answer (the first token's start + end logits,
-    the lowest over the question's windows) competes too: when it beats the best span by more than the
-    threshold the answer is empty (start = end = 0); each result then also has ``null_difference`` (the null
-    score minus the best span's), as in Hugging Face's example.
+    with score 0. ``scoring`` compares spans across a question's windows:
+
+    - ``logit_sum`` (Hugging Face's question-answering example): start + end logit, the ``n_best`` highest of
+      each per window; ``score`` is the best span's softmax over the question's n best.
+    - ``window_probability`` (the ``question-answering`` pipeline): start x end probability, each a softmax
+      within its window over the context tokens (and the first token), every pair searched; ``score`` is that
+      product.
+
+    With ``null_threshold`` (SQuAD v2), the null answer (the first token's start + end scores, the lowest over
+    the question's windows) competes too: when it beats the best span by more than the threshold the answer is
+    empty (start = end = 0); each result then also has ``null_difference`` (the null score minus the best
+    span's), as in Hugging Face's example.
     """
+    if scoring not in ANSWER_SCORINGS:
+        raise ConfigError(f"answer scoring {scoring!r}: expected one of {', '.join(ANSWER_SCORINGS)}")
     per_question: list[list[int]] = [[] for _ in contexts]
     for w, owner in enumerate(windows.owners):
         per_question[owner].append(w)
     results = []
     for q, context in enumerate(contexts):
-        candidates = []
-        null = min((float(start_logits[w][0] + end_logits[w][0]) for w in per_question[q]), default=0.0)
+        candidates, nulls = [], []
         for w in per_question[q]:
             offsets, starts, ends = windows.offsets[w], start_logits[w], end_logits[w]
-            start_indexes = np.argsort(starts)[-1 : -n_best - 1 : -1].tolist()
-            end_indexes = np.argsort(ends)[-1 : -n_best - 1 : -1].tolist()
-            for s in start_indexes:
-                for e in end_indexes:
-                    if s >= len(offsets) or e >= len(offsets) or offsets[s] is None or offsets[e] is None:
-                        continue
-                    if e < s or e - s + 1 > max_answer_length:
-                        continue
-                    candidates.append((float(starts[s] + ends[e]), offsets[s][0], offsets[e][1]))
+            if scoring == "logit_sum":
+                candidates += span_candidates(offsets, starts, ends, n_best, max_answer_length)
+                nulls.append(float(starts[0] + ends[0]))
+            else:
+                candidates += best_window_span(offsets, starts, ends, max_answer_length)
+                log_start, log_end = window_log_probabilities(offsets, starts), window_log_probabilities(offsets, ends)
+                nulls.append(float(log_start[0] + log_end[0]))
+        null = min(nulls, default=0.0)
         best = sorted(candidates, key=lambda c: c[0], reverse=True)[:n_best]
         if not best and null_threshold is None:
             results.append({"answer": "", "start": 0, "end": 0, "score": 0.0})
             continue
         scores = np.array([score for score, _, _ in best] + ([null] if null_threshold is not None else []))
-        probabilities = np.exp(scores - scores.max())
-        probabilities /= probabilities.sum()
+        if scoring == "logit_sum":
+            probabilities = np.exp(scores - scores.max())
+            probabilities /= probabilities.sum()
+        else:
+            probabilities = np.exp(scores)
         if null_threshold is not None:
             difference = null - best[0][0] if best else float("inf")
             if difference > null_threshold:

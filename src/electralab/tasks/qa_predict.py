@@ -47,12 +47,14 @@ def answer_questions(
     forward: Callable | None = None,
     ids: Sequence[str] | None = None,
     null_threshold: float | None = None,
+    scoring: str | None = None,
 ) -> list[dict[str, Any]]:
     """``{answer, start, end, score}`` per question, from its context read whole in windows.
 
     The window stride, n-best size and maximum answer length are the model's (``doc_stride``, ``n_best``,
     ``max_answer_length`` in its config); so is the null-answer threshold of a model trained with unanswerable
-    questions (``null_threshold`` overrides it, and keeps each answer's ``null_difference``).
+    questions (``null_threshold`` overrides it, and keeps each answer's ``null_difference``), and the rule that
+    compares spans across windows (``answer_scoring``; ``scoring`` overrides it).
     """
     config = model.config
     stride = min(int(getattr(config, "doc_stride", 128)), max_length // 2)
@@ -61,8 +63,9 @@ def answer_questions(
     threshold = null_threshold
     if threshold is None and getattr(config, "unanswerable", False):
         threshold = float(config.null_threshold)
+    scoring = scoring or getattr(config, "answer_scoring", "logit_sum")
     answers = best_answers(
-        contexts, windows, starts, ends, int(config.n_best), int(config.max_answer_length), threshold
+        contexts, windows, starts, ends, int(config.n_best), int(config.max_answer_length), threshold, scoring
     )
     if null_threshold is None:
         for answer in answers:

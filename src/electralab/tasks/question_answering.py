@@ -68,7 +68,7 @@ class QuestionAnswering(EncoderTask):
         data = config.data
         described["settings"].update({
             "head": "span", "doc_stride": data.doc_stride, "max_answer_length": data.max_answer_length,
-            "n_best": data.n_best, "unanswerable": data.unanswerable,
+            "n_best": data.n_best, "answer_scoring": data.answer_scoring, "unanswerable": data.unanswerable,
         })  # fmt: skip
         if data.test_file is None and data.test_fraction is not None:
             described["data"]["test"] = (
@@ -98,6 +98,7 @@ class QuestionAnswering(EncoderTask):
             if split == "dev":
                 self.dev_windows, self.dev_raw = windows, raw["dev"]
         self.n_best, self.max_answer_length = data.n_best, data.max_answer_length
+        self.answer_scoring = data.answer_scoring
         self.null_threshold = 0.0 if data.unanswerable else None
         return PreparedData(
             train=encoded["train"], dev=encoded["dev"], raw=raw, label_names=[],
@@ -120,7 +121,7 @@ class QuestionAnswering(EncoderTask):
             encoder=encoder.config.to_dict(), task=self.name, head="span", head_dropout=config.model.dropout,
             max_seq_length=config.data.max_length, doc_stride=config.data.doc_stride,
             max_answer_length=config.data.max_answer_length, n_best=config.data.n_best,
-            unanswerable=config.data.unanswerable, null_threshold=0.0,
+            answer_scoring=config.data.answer_scoring, unanswerable=config.data.unanswerable, null_threshold=0.0,
         )  # fmt: skip
         return ElectralabForQuestionAnswering(model_config, encoder=encoder)
 
@@ -136,7 +137,7 @@ class QuestionAnswering(EncoderTask):
         contexts = self.dev_raw["context"][:]
         answers = best_answers(
             contexts, self.dev_windows, start_logits, end_logits, self.n_best, self.max_answer_length,
-            self.null_threshold,
+            self.null_threshold, self.answer_scoring,
         )  # fmt: skip
         gold = [row["text"] for row in self.dev_raw["answers"][:]]
         return qa_scores([a["answer"] for a in answers], gold)
