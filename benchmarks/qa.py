@@ -3,6 +3,7 @@
     cd benchmarks
     ../.venv/bin/python qa.py korquad                      # me5-small, 80/20 by article, 2,000 questions, 2 epochs
     ../.venv/bin/python qa.py speed --model <run>/model    # prediction: ours vs the question-answering pipeline
+    ../.venv/bin/python qa.py scoring --model <run>/model  # test EM / F1 under each answer-scoring rule
 
 ``korquad``: KorQuAD 1.0 dev split 80/20 by article (seed 42; 10% of the training articles are carved as dev
 for our recipe and held out of both), the first 2,000 training questions, windows of 256 tokens with a stride
@@ -20,7 +21,8 @@ rule (``scoring="window_probability"``); our default rule (``logit_sum``) is cou
 ``pipeline("question-answering")`` was removed in transformers 5; when it is missing, the baseline is its
 algorithm (transformers 4.x ``QuestionAnsweringPipeline``: one window per forward pass, softmax start and end
 probabilities masked to the context, the best start x end product up to ``max_answer_len`` tokens, offsets not
-widened to words) re-implemented here, which omits the pipeline's own overhead (so it flatters the baseline).
+widened to words, the model fed its tokenizer's ``model_input_names`` only) re-implemented here, which omits the
+pipeline's own overhead (so it flatters the baseline); ``qa_pipeline4.py`` checks it against the real pipeline.
 """
 
 from __future__ import annotations
@@ -230,6 +232,25 @@ def korquad(args: argparse.Namespace) -> dict:
     return result
 
 
+def scoring(args: argparse.Namespace) -> dict:
+    """EM / F1 / char F1 of a trained model on the whole test part under each answer-scoring rule (fp32)."""
+    from electralab.api import answer, load_config, load_model
+    from electralab.metrics.qa import qa_scores
+    from electralab.tasks.qa_data import read_splits
+    from electralab.tasks.qa_features import ANSWER_SCORINGS
+
+    config = load_config("korquad", model=args.model, overrides=[f"data.data_dir={args.data}"])
+    test = read_splits(config.data, config.train.seed)[0]["test"]
+    gold = [row["text"] for row in test["answers"][:]]
+    predictor = load_model(args.model)
+    rules = {}
+    for rule in ANSWER_SCORINGS:
+        found = answer(predictor, test["question"][:], test["context"][:], batch_size=args.batch_size, scoring=rule)
+        rules[rule] = {key: round(value, 2) for key, value in qa_scores([a["answer"] for a in found], gold).items()}
+        print(rule, rules[rule], flush=True)
+    return {"model": args.model, "questions": len(test), "precision": "fp32", "scores": rules}
+
+
 class PipelineAlgorithm:
     """transformers 4.x ``QuestionAnsweringPipeline`` for one question at a time (top_k=1, align_to_words=False)."""
 
@@ -245,9 +266,9 @@ class PipelineAlgorithm:
         )  # fmt: skip
         best = None
         for span in range(len(encoded["input_ids"])):
-            inputs = {
-                key: torch.tensor([encoded[key][span]]) for key in ("input_ids", "attention_mask", "token_type_ids")
-            }
+            # the pipeline feeds the model its tokenizer's model_input_names only (an XLM-R tokenizer: no token
+            # types, though asked for them above; feeding them changes a BERT-shaped encoder's logits)
+            inputs = {key: torch.tensor([encoded[key][span]]) for key in self.tokenizer.model_input_names}
             output = self.model(**inputs)
             start, end = output.start_logits[0].numpy(), output.end_logits[0].numpy()
             p_mask = np.array([token != 1 for token in encoded.sequence_ids(span)])
@@ -354,8 +375,8 @@ def speed(args: argparse.Namespace) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["korquad", "speed"])
-    parser.add_argument("--model", help="korquad: an encoder folder (default me5-small); speed: a trained QA model")
+    parser.add_argument("what", choices=["korquad", "speed", "scoring"])
+    parser.add_argument("--model", help="korquad: an encoder (default me5-small); speed, scoring: a trained QA model")
     parser.add_argument("--data", default=str(KORQUAD), help="folder of KorQuAD_v1.0_dev.json")
     parser.add_argument("--train-questions", type=int, default=2000)
     parser.add_argument("--test-questions", type=int, help="korquad: only the first N test questions (checks)")
@@ -381,7 +402,7 @@ def main() -> None:
     parser.add_argument("--result", help="name of the result file (default qa_<what>)")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    result = {"korquad": korquad, "speed": speed}[args.what](args)
+    result = {"korquad": korquad, "speed": speed, "scoring": scoring}[args.what](args)
     facts = {"cpu": cpu_description(), "torch_threads": torch.get_num_threads()}
     save_result(args.result or f"qa_{args.what}", {**facts, **result})
 

@@ -9,7 +9,8 @@ much faster the stand-in is (the real pipeline's own overhead, which the stand-i
     /tmp/venv4/bin/pip install torch==2.13.0 "transformers==4.57.*" sentencepiece protobuf numpy
     cd benchmarks
     ../.venv/bin/python qa.py speed --model <run>/model --questions-out out/qa_questions.jsonl
-    /tmp/venv4/bin/python qa_pipeline4.py --model <run>/model --questions out/qa_questions.jsonl
+    /tmp/venv4/bin/python qa_pipeline4.py --model <run>/model --questions out/qa_questions.jsonl \
+        --tokenizer-class XLMRobertaTokenizerFast
 
 electralab is not imported (it needs transformers 5): the model folder (an encoder + a 2-logit span layer
 ``qa_outputs``) is loaded as the same weights in the encoder family's ``...ForQuestionAnswering`` class.
@@ -29,7 +30,7 @@ from qa import PipelineAlgorithm
 from safetensors.torch import load_file
 
 
-def load_as_hugging_face(folder: Path):
+def load_as_hugging_face(folder: Path, tokenizer_class: str | None):
     """An electralab question-answering folder as the plain Hugging Face model with the same weights."""
     import transformers
     from transformers import AutoConfig, AutoModelForQuestionAnswering, AutoTokenizer
@@ -49,7 +50,8 @@ def load_as_hugging_face(folder: Path):
     unexpected = [key for key in unexpected if ".pooler." not in key]  # the QA class has no pooler
     if missing or unexpected:
         raise SystemExit(f"weights do not map onto {type(model).__name__}: missing {missing}, unexpected {unexpected}")
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    # transformers 5 saves a generic "TokenizersBackend" class, unknown to 4.x: name the encoder's own class
+    tokenizer = (getattr(transformers, tokenizer_class) if tokenizer_class else AutoTokenizer).from_pretrained(folder)
     lengths = (int(saved["max_seq_length"]), int(saved["doc_stride"]), int(saved["max_answer_length"]))
     return model.eval(), tokenizer, lengths, transformers.__version__
 
@@ -58,13 +60,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="a trained electralab question-answering model folder")
     parser.add_argument("--questions", required=True, help="JSONL of {question, context} (qa.py --questions-out)")
+    parser.add_argument(
+        "--tokenizer-class", help="e.g. XLMRobertaTokenizerFast (multilingual-e5's) when 4.x cannot tell"
+    )
     parser.add_argument("--rounds", type=int, default=4, help="the questions in this many interleaved chunks")
     parser.add_argument("--result", default="qa_pipeline4")
     args = parser.parse_args()
     torch.set_num_threads(2)
     from transformers import pipeline
 
-    model, tokenizer, lengths, version = load_as_hugging_face(Path(args.model))
+    model, tokenizer, lengths, version = load_as_hugging_face(Path(args.model), args.tokenizer_class)
     max_length, stride, max_answer = min(lengths[0], 512), min(lengths[1], lengths[0] // 2), lengths[2]
     rows = [json.loads(line) for line in Path(args.questions).read_text(encoding="utf-8").splitlines()]
     questions, contexts = [r["question"] for r in rows], [r["context"] for r in rows]
@@ -92,6 +97,7 @@ def main() -> None:
     score_gap = max(abs(a["score"] - b["score"]) for a, b in pairs)
     result = {
         "cpu": cpu_description(), "torch_threads": torch.get_num_threads(), "transformers": version,
+        "tokenizer": type(tokenizer).__name__, "model_input_names": tokenizer.model_input_names,
         "questions": len(rows), "rounds": args.rounds, "max_length": max_length, "doc_stride": stride,
         "max_answer_length": max_answer, "model": args.model,
         "questions_per_second": {name: round(len(rows) / s, 2) for name, s in seconds.items()},

@@ -20,7 +20,7 @@ Reported: samples/s, real (non-pad) tokens/s, the share of processed tokens that
 the case, and model-FLOPs utilisation (useful FLOPs on real tokens ÷ the measured fp32 GEMM peak).
 
 Usage: python benchmarks/throughput.py [--model small|me5-small] [--data nsmc|imdb] [--steps 40] [--repeats 2]
-                                      [--cases hf-group,hf-same,ours-fp32,ours-bf16,ours-bf16-compile]
+                                      [--cases hf-group,hf-same,ours-fp32,ours-bf16,ours-bf16-compile] [--profile]
        python benchmarks/throughput.py --inference-only runs/x/model [--inference-rows 5000]
 """
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import threading
 import time
 from pathlib import Path
@@ -150,6 +151,36 @@ class StepMeter(TrainerCallback):
         }
 
 
+class ProfileSteps(TrainerCallback):
+    """``torch.profiler`` over optimiser steps [start, start + count): the top ops by self CPU time per step."""
+
+    def __init__(self, start: int, count: int, top: int = 15) -> None:
+        self.start, self.count, self.top = start, count, top
+        self.profiler: torch.profiler.profile | None = None
+        self.table: dict = {}
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        if state.global_step == self.start:
+            self.profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
+            self.profiler.__enter__()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.profiler is None or state.global_step != self.start + self.count:
+            return
+        self.profiler.__exit__(None, None, None)
+        events = [e for e in self.profiler.key_averages() if e.self_cpu_time_total > 0]
+        total = sum(e.self_cpu_time_total for e in events)
+        events.sort(key=lambda e: e.self_cpu_time_total, reverse=True)
+        self.table = {
+            "steps": self.count,
+            "self_cpu_ms_per_step": total / 1000 / self.count,
+            "top_ops": [{"op": e.key, "ms_per_step": e.self_cpu_time_total / 1000 / self.count,
+                         "share": e.self_cpu_time_total / total, "calls_per_step": e.count / self.count}
+                        for e in events[: self.top]],
+        }  # fmt: skip
+        self.profiler = None
+
+
 def training_flops_per_token(config, mean_length: float) -> float:
     """Useful training FLOPs per real token: 6 × encoder weights (matmuls) + 12 × layers × length × hidden."""
     hidden, layers, ffn = config.hidden_size, config.num_hidden_layers, config.intermediate_size
@@ -191,7 +222,9 @@ def overrides(model: str, data: dict, args: argparse.Namespace, out: Path) -> li
     ]
 
 
-def train_ours(model: str, data: dict, args, out: Path, precision: str, steps: int, extra=()) -> tuple[dict, Path]:
+def train_ours(
+    model: str, data: dict, args, out: Path, precision: str, steps: int, extra=(), callbacks=()
+) -> tuple[dict, Path]:
     config = build_config(
         data["preset"],
         overrides=[
@@ -207,7 +240,7 @@ def train_ours(model: str, data: dict, args, out: Path, precision: str, steps: i
     )
     meter = StepMeter(args.warmup)
     with PeakRss() as rss:
-        result = run_training(config, run_name=f"ours-{precision}", extra_callbacks=[meter])
+        result = run_training(config, run_name=f"ours-{precision}", extra_callbacks=[meter, *callbacks])
     return {**meter.summary(), "peak_rss_mb": rss.peak / 2**20, "test_accuracy": result.metrics["test"]["accuracy"]}, (
         result.model_dir
     )
@@ -226,7 +259,9 @@ class SameBatchesTrainer(Trainer):
         return LengthBucketSampler(lengths, self.args.train_batch_size, self.args.seed)
 
 
-def train_reference(model: str, data: dict, args, out: Path, padded: bool, same_batches: bool = False) -> dict:
+def train_reference(
+    model: str, data: dict, args, out: Path, padded: bool, same_batches: bool = False, callbacks=()
+) -> dict:
     """AutoModelForSequenceClassification + a plain Trainer: (a) padded to max_length, random; (b) grouped;
     (same) on electralab's length-bucketed batches."""
     config = build_config(data["preset"], overrides=overrides(model, data, args, out))
@@ -261,7 +296,7 @@ def train_reference(model: str, data: dict, args, out: Path, padded: bool, same_
         ),
         train_dataset=train,
         data_collator=DataCollatorWithPadding(tokenizer),
-        callbacks=[meter := StepMeter(args.warmup)],
+        callbacks=[meter := StepMeter(args.warmup), *callbacks],
     )
     with PeakRss() as rss:
         trainer.train()
@@ -350,6 +385,21 @@ EXTRA = {"eager": "model.attention=eager", "checkpointing": "train.gradient_chec
 CASES = ("hf-group", "hf-same", "ours-fp32", "ours-bf16", "ours-fp32-compile", "ours-bf16-compile")
 
 
+def profile_steps(model: str, data: dict, args, out: Path, count: int = 5) -> dict:
+    """The top ops per training step (torch.profiler, steps after the warm-up) of hf-same and of ours."""
+    precision = "bf16" if bf16_available() else "fp32"
+    tables = {}
+    for case in ("hf-same", f"ours-{precision}"):
+        profiler = ProfileSteps(args.warmup, count)
+        if case == "hf-same":
+            train_reference(model, data, args, out, padded=False, same_batches=True, callbacks=[profiler])
+        else:
+            train_ours(model, data, args, out, precision, args.steps, callbacks=[profiler])
+        tables[case] = profiler.table
+        print(case, "profile:", json.dumps(profiler.table["top_ops"][:5]), flush=True)
+    return tables
+
+
 def summarise(rows: list[dict]) -> dict:
     """Mean of each number over the repeats, with the spread (min, max) of the headline speeds."""
     summary = {key: float(np.mean([row[key] for row in rows])) for key, value in rows[0].items()
@@ -382,6 +432,7 @@ def main() -> None:
     parser.add_argument("--vocab-size", type=int, default=35_000)
     parser.add_argument("--inference-only", metavar="MODEL_DIR", help="time only inference, on this trained model")
     parser.add_argument("--cases", default=",".join(CASES), help=f"training cases, comma-separated (default {CASES})")
+    parser.add_argument("--profile", action="store_true", help="also profile hf-same and ours (top ops per step)")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each training case, alternating")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "throughput"))
     parser.add_argument("--result", help="name of results/<name>.json (default throughput_<model>_<data>)")
@@ -429,6 +480,7 @@ def main() -> None:
                 for unit in ("samples_per_s", "real_tokens_per_s"):
                     row[f"{unit}_vs_{other}"] = row[unit] / training[other][unit]
     fingerprints = {case: {r["batches_fingerprint"] for r in rows} for case, rows in runs.items()}
+    profiles = profile_steps(model, data, args, out) if args.profile else {}
     same_work = sorted(case for case, seen in fingerprints.items() if seen == fingerprints[baseline])
 
     texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
@@ -444,6 +496,7 @@ def main() -> None:
             "training": training,
             "training_runs": runs,
             "same_batches_as_baseline": same_work,
+            "profile": profiles,
             "inference": inference,
         },
     )
