@@ -29,7 +29,7 @@ SIGNATURES = {
     "SearchResult": "class",
     "answer": (
         "(model: 'str | Path | Predictor', questions: 'Sequence[str]', contexts: 'Sequence[str]', *, batch_size: "
-        "'int' = 64, precision: 'str' = 'fp32') -> 'list[dict[str, Any]]'"
+        "'int' = 64, precision: 'str' = 'fp32', scoring: 'str | None' = None) -> 'list[dict[str, Any]]'"
     ),
     "build_vocab": (
         "(corpus: 'Sequence[str | Path]', output: 'str | Path', *, size: 'int' = 32000, min_frequency: 'int' "
