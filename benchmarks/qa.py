@@ -21,7 +21,8 @@ rule (``scoring="window_probability"``); our default rule (``logit_sum``) is cou
 ``pipeline("question-answering")`` was removed in transformers 5; when it is missing, the baseline is its
 algorithm (transformers 4.x ``QuestionAnsweringPipeline``: one window per forward pass, softmax start and end
 probabilities masked to the context, the best start x end product up to ``max_answer_len`` tokens, offsets not
-widened to words, the model fed its tokenizer's ``model_input_names`` only) re-implemented here, which omits the
+widened to words, the model fed its tokenizer's ``model_input_names`` only, answers of the same text across windows
+merged with their scores summed) re-implemented here, which omits the
 pipeline's own overhead (so it flatters the baseline); ``qa_pipeline4.py`` checks it against the real pipeline.
 """
 
@@ -264,7 +265,7 @@ class PipelineAlgorithm:
             question, context, truncation="only_second", max_length=self.max_seq_len, stride=self.doc_stride,
             return_overflowing_tokens=True, return_offsets_mapping=True, return_token_type_ids=True,
         )  # fmt: skip
-        best = None
+        found: dict[str, list] = {}  # one answer per text (ignoring case), scores summed: the pipeline's get_answer
         for span in range(len(encoded["input_ids"])):
             # the pipeline feeds the model its tokenizer's model_input_names only (an XLM-R tokenizer: no token
             # types, though asked for them above; feeding them changes a BERT-shaped encoder's logits)
@@ -285,11 +286,14 @@ class PipelineAlgorithm:
             s, e = np.unravel_index(np.argmax(candidates), candidates.shape)
             if not (allowed[s] and allowed[e]):
                 continue
-            score = float(candidates[s, e])
-            if best is None or score > best[0]:
-                offsets = encoded["offset_mapping"][span]
-                best = (score, offsets[s][0], offsets[e][1])
-        score, begin, finish = best if best else (0.0, 0, 0)
+            offsets = encoded["offset_mapping"][span]
+            text = context[offsets[s][0] : offsets[e][1]].lower()
+            if text in found:
+                found[text][0] += float(candidates[s, e])
+            else:
+                found[text] = [float(candidates[s, e]), offsets[s][0], offsets[e][1]]
+        ranked = sorted(found.values(), key=lambda answer: answer[0], reverse=True)
+        score, begin, finish = ranked[0] if ranked else (0.0, 0, 0)
         return {"score": score, "start": begin, "end": finish, "answer": context[begin:finish]}
 
 

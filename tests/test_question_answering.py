@@ -406,9 +406,11 @@ def test_decoding_finds_the_best_span_over_all_windows(qa_data):
         assert (found[q]["start"], found[q]["end"]) == best[1:] and found[q]["answer"] == context[best[1] : best[2]]
 
 
-def pipeline_best(windows: Windows, question: int, starts, ends, max_answer_length: int) -> tuple[float, int, int]:
+def pipeline_best(
+    windows: Windows, question: int, context: str, starts, ends, max_answer_length: int
+) -> tuple[float, int, int]:
     """The question-answering pipeline's choice, computed as it does: per-window softmaxes, best product."""
-    best = (-1.0, 0, 0)
+    found: dict[str, list] = {}  # the 4.x pipeline's get_answer: one answer per text, scores summed
     for w, owner in enumerate(windows.owners):
         if owner != question:
             continue
@@ -420,9 +422,12 @@ def pipeline_best(windows: Windows, question: int, starts, ends, max_answer_leng
         start[0] = end[0] = 0.0
         pairs = np.tril(np.triu(np.outer(start, end)), max_answer_length - 1)
         s, e = np.unravel_index(np.argmax(pairs), pairs.shape)
-        if pairs[s, e] > best[0]:
-            best = (float(pairs[s, e]), offsets[s][0], offsets[e][1])
-    return best
+        text = context[offsets[s][0] : offsets[e][1]].lower()
+        if text in found:
+            found[text][0] += float(pairs[s, e])
+        else:
+            found[text] = [float(pairs[s, e]), offsets[s][0], offsets[e][1]]
+    return tuple(sorted(found.values(), key=lambda answer: answer[0], reverse=True)[0])
 
 
 def test_window_probability_scoring_is_the_pipelines_rule(qa_data):
@@ -439,9 +444,24 @@ def test_window_probability_scoring_is_the_pipelines_rule(qa_data):
     found = best_answers(contexts, windows, starts, ends, n_best=5, max_answer_length=3, scoring="window_probability")
     by_logits = best_answers(contexts, windows, starts, ends, n_best=5, max_answer_length=3)
     for q, context in enumerate(contexts):
-        score, start, end = pipeline_best(windows, q, starts, ends, 3)
+        score, start, end = pipeline_best(windows, q, context, starts, ends, 3)
         assert (found[q]["start"], found[q]["end"]) == (start, end) and found[q]["answer"] == context[start:end]
         assert found[q]["score"] == pytest.approx(score, abs=1e-6)
+    # two words only, one-token answers: the same text wins in several windows, and the pipeline merges those
+    repeated = [" ".join(rng.choices(["kim", "lee"], k=rng.randint(20, 40))) for _ in range(40)]
+    repeated_windows = make_windows(tokenizer, [QUESTION] * 40, repeated, 20, 4)
+    lengths = [len(ids) for ids in repeated_windows.encoded["input_ids"]]
+    more_starts = [generator.normal(size=n) for n in lengths]
+    more_ends = [generator.normal(size=n) for n in lengths]
+    merged = best_answers(repeated, repeated_windows, more_starts, more_ends, max_answer_length=1,
+                          scoring="window_probability")  # fmt: skip
+    for q, context in enumerate(repeated):
+        score, start, end = pipeline_best(repeated_windows, q, context, more_starts, more_ends, 1)
+        assert (merged[q]["start"], merged[q]["end"], merged[q]["score"]) == (
+            start,
+            end,
+            pytest.approx(score, abs=1e-6),
+        )
     differ = sum((a["start"], a["end"]) != (b["start"], b["end"]) for a, b in zip(found, by_logits, strict=True))
     assert differ >= 3, "the two rules should pick different windows' spans somewhere in this data"
     with pytest.raises(ConfigError, match="logit_sum, window_probability"):

@@ -171,6 +171,22 @@ def best_window_span(
     return [(float(scores[s, e]), offsets[s][0], offsets[e][1])]
 
 
+def merge_same_text(context: str, candidates: list[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
+    """Spans of the same text (ignoring case) as one answer, as the pipeline does.
+
+    Probabilities are summed and the first occurrence's offsets kept (``candidates`` in window order, scores as
+    log-probabilities).
+    """
+    merged: dict[str, list] = {}
+    for score, start, end in candidates:
+        key = context[start:end].lower()
+        if key in merged:
+            merged[key][0] += np.exp(score)
+        else:
+            merged[key] = [np.exp(score), start, end]
+    return [(float(np.log(probability)), start, end) for probability, start, end in merged.values()]
+
+
 def best_answers(
     contexts: Sequence[str],
     windows: Windows,
@@ -189,8 +205,9 @@ def best_answers(
     - ``logit_sum`` (Hugging Face's question-answering example): start + end logit, the ``n_best`` highest of
       each per window; ``score`` is the best span's softmax over the question's n best.
     - ``window_probability`` (the ``question-answering`` pipeline): start x end probability, each a softmax
-      within its window over the context tokens (and the first token), every pair searched; ``score`` is that
-      product.
+      within its window over the context tokens (and the first token), every pair searched, the best of each
+      window; windows' answers of the same text are one answer (probabilities summed, the first occurrence's
+      offsets); ``score`` is that probability.
 
     With ``null_threshold`` (SQuAD v2), the null answer (the first token's start + end scores, the lowest over
     the question's windows) competes too: when it beats the best span by more than the threshold the answer is
@@ -215,6 +232,8 @@ def best_answers(
                 log_start, log_end = window_log_probabilities(offsets, starts), window_log_probabilities(offsets, ends)
                 nulls.append(float(log_start[0] + log_end[0]))
         null = min(nulls, default=0.0)
+        if scoring == "window_probability":
+            candidates = merge_same_text(context, candidates)
         best = sorted(candidates, key=lambda c: c[0], reverse=True)[:n_best]
         if not best and null_threshold is None:
             results.append({"answer": "", "start": 0, "end": 0, "score": 0.0})
