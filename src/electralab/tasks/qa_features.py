@@ -152,14 +152,13 @@ def window_log_probabilities(offsets: list, logits: np.ndarray) -> np.ndarray:
 
 
 def best_window_span(
-    offsets: list[tuple[int, int] | None], starts: np.ndarray, ends: np.ndarray, max_answer_length: int
+    offsets: list[tuple[int, int] | None], log_start: np.ndarray, log_end: np.ndarray, max_answer_length: int
 ) -> list[tuple[float, int, int]]:
-    """A window's best span by start x end probability, each a softmax within the window (the QA pipeline's rule).
+    """A window's best span by start x end probability (the QA pipeline's rule), from its log-probabilities.
 
     The score is the log of the product; every pair inside the context is searched, not only the n best.
     """
-    log_start, log_end = window_log_probabilities(offsets, starts), window_log_probabilities(offsets, ends)
-    context = np.array([i < len(offsets) and offsets[i] is not None for i in range(len(starts))])
+    context = np.array([i < len(offsets) and offsets[i] is not None for i in range(len(log_start))])
     scores = log_start[:, None] + log_end[None, :]
     scores = np.where(context[:, None] & context[None, :], scores, -np.inf)
     square = np.ones_like(scores, dtype=bool)
@@ -228,8 +227,8 @@ def best_answers(
                 candidates += span_candidates(offsets, starts, ends, n_best, max_answer_length)
                 nulls.append(float(starts[0] + ends[0]))
             else:
-                candidates += best_window_span(offsets, starts, ends, max_answer_length)
                 log_start, log_end = window_log_probabilities(offsets, starts), window_log_probabilities(offsets, ends)
+                candidates += best_window_span(offsets, log_start, log_end, max_answer_length)
                 nulls.append(float(log_start[0] + log_end[0]))
         null = min(nulls, default=0.0)
         if scoring == "window_probability":
