@@ -4,6 +4,7 @@ Trainer's length grouping vs bf16 autocast with length-bucketed batches (same mo
 Default model: the discriminator pretrained from scratch by `pretrain_nsmc.py` (ELECTRA-small-shaped).
 
 Usage: python benchmarks/fast_recipe_accuracy.py [--model FOLDER] [--train-rows 20000] [--test-rows 5000]
+       [--recipes 'fp32 + group_by_length,bf16 + length_buckets'] [--result NAME]
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from common import ROOT, SHARED, fine_tune, save_result
+from common import ROOT, SHARED, cpu_description, fine_tune, save_result
 
 RECIPES = {
     "fp32 + group_by_length": ["train.precision=fp32", "train.batching=group_by_length"],
@@ -39,10 +40,16 @@ def main() -> None:
     parser.add_argument("--test-rows", type=int, default=5_000)
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--learning-rate", type=float, default=2e-4)
+    parser.add_argument("--recipes", default=",".join(RECIPES), help="comma-separated; the first is the baseline")
+    parser.add_argument("--result", default="fast_recipe_accuracy", help="name of the results/<name>.json file")
     args = parser.parse_args()
+    unknown = set(args.recipes.split(",")) - set(RECIPES)
+    if unknown:
+        raise SystemExit(f"--recipes: unknown {sorted(unknown)}; expected some of {list(RECIPES)}")
     model = args.model or pretrained_small()
     rows = []
-    for name, recipe in RECIPES.items():
+    for name in args.recipes.split(","):
+        recipe = RECIPES[name]
         overrides = [
             f"data.data_dir={SHARED / 'data' / 'nsmc'}",
             f"data.max_train_rows={args.train_rows}",
@@ -61,8 +68,9 @@ def main() -> None:
         rows.append({"recipe": name, **fine_tune("nsmc", overrides, run_name)})
         print(rows[-1], flush=True)
     save_result(
-        "fast_recipe_accuracy",
+        args.result,
         {
+            "cpu": cpu_description(),
             "model": str(model),
             "train_rows": args.train_rows,
             "test_rows": args.test_rows,

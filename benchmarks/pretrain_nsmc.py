@@ -62,9 +62,9 @@ def pretrain(corpus: Path, vocab: Path, arch: Path, out: Path, steps: int, args:
     return run_pretraining(config, run_name="nsmc-scratch")
 
 
-def random_init(pretrained: Path, folder: Path) -> Path:
+def random_init(pretrained: Path, folder: Path, seed: int = SEED) -> Path:
     """The same architecture and tokenizer as ``pretrained`` with freshly initialised weights, in ``folder``."""
-    set_seed(SEED)
+    set_seed(seed)
     model = ElectraModel(ElectraConfig.from_pretrained(pretrained))
     model.save_pretrained(folder)
     AutoTokenizer.from_pretrained(pretrained).save_pretrained(folder)

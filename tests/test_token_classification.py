@@ -59,9 +59,11 @@ def _train(ner_data, out, *overrides):
     return run_dir, json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("head,crf", [("linear", "false"), ("lstm", "true"), ("cnn", "false")])
+@pytest.mark.parametrize("head,crf", [("auto", "false"), ("lstm", "true"), ("cnn", "false")])
 def test_heads_learn_the_toy_entities(ner_data, tmp_path, head, crf):
     run_dir, metrics = _train(ner_data, tmp_path / "out", f"model.head={head}", f"model.crf={crf}")
+    saved = json.loads((run_dir / "model" / "config.json").read_text(encoding="utf-8"))
+    assert saved["head"] == {"auto": "linear"}.get(head, head)
     assert metrics["test"]["f1"] >= 0.9, metrics["test"]
     assert set(metrics["test"]["per_class"]) == {"PER", "LOC"} and metrics["test"]["rows"] == 60
     assert "Per-class metrics" in (run_dir / "report.html").read_text(encoding="utf-8")

@@ -194,6 +194,35 @@ def test_cls_head_starts_from_a_pretrained_pooler(tmp_path, toy_encoder):
     assert not torch.equal(plain.head.dense.weight, pooler_weight)
 
 
+def test_auto_head_is_cls_with_a_pretrained_pooler_or_electra_and_mean_otherwise(tmp_path, toy_encoder):
+    from datasets import Dataset
+    from transformers import BertConfig, BertModel
+
+    from electralab.config import build_config
+    from electralab.models.heads import HEADS
+    from electralab.tasks import PreparedData, get_task
+
+    shape = BertConfig(vocab_size=60, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    BertModel(shape).save_pretrained(tmp_path / "pooled")
+    BertModel(shape, add_pooling_layer=False).save_pretrained(tmp_path / "unpooled")  # as e5 checkpoints ship
+    data = PreparedData(train=Dataset.from_dict({"labels": [0, 1]}), dev=None, raw={}, label_names=["a", "b"])
+    task = get_task("sequence_classification")
+    config = build_config()
+    assert config.model.head == "auto"
+    heads = {}
+    folders = {"pooled": tmp_path / "pooled", "unpooled": tmp_path / "unpooled", "electra": toy_encoder}
+    for name, folder in folders.items():
+        model = task.build_model(config, load_encoder(str(folder)), data)
+        heads[name] = (model.config.head, type(model.head))
+    assert heads == {
+        "pooled": ("cls", HEADS["cls"]),
+        "unpooled": ("mean", HEADS["mean"]),
+        "electra": ("cls", HEADS["cls"]),
+    }
+    explicit = task.build_model(build_config(overrides=["model.head=max"]), load_encoder(str(folders["pooled"])), data)
+    assert (explicit.config.head, type(explicit.head)) == ("max", HEADS["max"])
+
+
 @pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="CPU without bf16")
 def test_bf16_autocast_on_cpu_learns_and_saves_fp32(toy_encoder, toy_data, tmp_path):
     from electralab.config import build_config

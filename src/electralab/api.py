@@ -67,7 +67,7 @@ def load_config(
         config_file: A YAML file with the same sections (data, model, train).
         model: Hub id or local folder of the encoder (``model.name_or_path``).
         data_dir: Folder holding the preset's data files (``data.data_dir``).
-        head: Head on the encoder (``model.head``): cls, mean, max, attention, lstm, gru, cnn.
+        head: Head on the encoder (``model.head``): auto (the default), cls, mean, max, attention, lstm, gru, cnn.
         output_dir: Parent folder of the run folders (``output_dir``).
         overrides: Dotted overrides applied last, e.g. ``{"train.epochs": 1, "model.dropout": 0.2}``.
 

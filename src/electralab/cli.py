@@ -54,7 +54,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_data_arguments(train)
     train.add_argument("--model", help="hub id or local folder of the encoder (model.name_or_path)")
-    train.add_argument("--head", help="head on the encoder: cls, mean, max, attention, lstm, gru, cnn")
+    train.add_argument("--head", help="head on the encoder: auto (default), cls, mean, max, attention, lstm, gru, cnn")
     train.add_argument("--output-dir", help="parent folder of the run folder (default: runs)")
     train.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
     train.add_argument("overrides", nargs="*", help=_OVERRIDES_HELP)

@@ -160,8 +160,10 @@ class ModelConfig:
 
     name_or_path: str | None = None
     """Hub id or local folder of any encoder AutoModel can load (ELECTRA, BERT, RoBERTa, ...)."""
-    head: str = "cls"
-    """Head on the encoder: cls, mean, max, attention, lstm, gru, cnn; token classification: linear, lstm, cnn."""
+    head: str = "auto"
+    """Head on the encoder: auto, cls, mean, max, attention, lstm, gru, cnn; token classification: auto, linear,
+    lstm, cnn. auto: cls for ELECTRA and checkpoints with a pretrained pooler, mean for the rest (e5 and other
+    mean-pooled encoders); linear for token classification."""
     reuse_pooler: bool = True
     """cls head: start from the encoder's pretrained pooler (dense + tanh) when the checkpoint has one."""
     dropout: float | None = None

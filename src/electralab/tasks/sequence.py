@@ -118,7 +118,7 @@ class EncoderTask(Task, ServingTask):
             warnings=list(data.warnings),
             summary={
                 "model": config.model.name_or_path,
-                "head": config.model.head,
+                "head": getattr(model.config, "head", config.model.head),
                 "train_rows": len(data.train),
                 "dev_rows": len(data.dev),
                 "test_rows": len(data.raw["test"]) if "test" in data.raw else 0,

@@ -22,6 +22,11 @@ from .tagging_predict import entities_of, predict_unit_tags, subtoken_units, tex
 from .text_checks import split_findings, tokenizer_checks
 
 
+def token_head(name: str) -> str:
+    """The token head ``model.head`` names; ``auto`` is ``linear`` (one label per token from its hidden state)."""
+    return "linear" if name == "auto" else name
+
+
 @register_task
 class TokenClassification(EncoderTask):
     """Words or characters -> BIO / BIOES tags; predictions are entities with character offsets."""
@@ -44,9 +49,9 @@ class TokenClassification(EncoderTask):
         }
 
     def validate(self, config: RunConfig) -> None:
-        """A token head (linear, lstm, cnn) and an entity metric to select by."""
+        """A token head (linear, lstm, cnn; auto: linear) and an entity metric to select by."""
         super().validate(config)
-        if config.model.head not in TOKEN_HEADS:
+        if token_head(config.model.head) not in TOKEN_HEADS:
             raise ConfigError(
                 f"model.head={config.model.head!r} is a sequence head; token classification takes "
                 f"{', '.join(sorted(TOKEN_HEADS))} (add model.crf=true for a CRF on top)"
@@ -80,7 +85,7 @@ class TokenClassification(EncoderTask):
     def build_model(self, config: RunConfig, encoder: PreTrainedModel, data: PreparedData) -> PreTrainedModel:
         """Encoder + token head (+ CRF), with the tag names and how texts are cut into units."""
         model_config = ElectralabConfig(
-            encoder=encoder.config.to_dict(), task=self.name, head=config.model.head, crf=config.model.crf,
+            encoder=encoder.config.to_dict(), task=self.name, head=token_head(config.model.head), crf=config.model.crf,
             head_dropout=config.model.dropout, rnn_hidden_size=config.model.rnn_hidden_size,
             cnn_kernel_sizes=list(config.model.cnn_kernel_sizes), cnn_filters=config.model.cnn_filters,
             tag_scheme=config.data.tag_scheme, label_all_subtokens=config.data.label_all_subtokens,
