@@ -16,6 +16,7 @@ import electralab as el
 from electralab.cli import main
 from electralab.config import RunConfig
 from electralab.engine.rundir import save_run_config
+from electralab.errors import ConfigError
 from electralab.inference.predictor import Predictor
 from electralab.models import ElectralabConfig, ElectralabForSequenceClassification
 from electralab.models.loading import load_encoder
@@ -185,6 +186,8 @@ def test_bad_export_and_onnx_predict_requests_give_one_line_errors(encoder_dir, 
     export = ["export", "--model", str(source)]
     assert "--format tflite: expected one of onnx" in _error(capsys, [*export, "--format", "tflite"])
     assert "--quantize int4" in _error(capsys, [*export, "--quantize", "int4"])
+    with pytest.raises(ConfigError, match="answer needs a question-answering model; this one is sequence_"):
+        el.answer(source, ["who?"], ["good w1"])
     folder = el.export_model(source).folder
     assert "already exists" in _error(capsys, export)
     again = ["export", "--model", str(folder), "--output", str(tmp_path / "x")]

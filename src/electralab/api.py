@@ -330,13 +330,11 @@ def answer(
     if scoring is not None and scoring not in ANSWER_SCORINGS:
         raise ConfigError(f"scoring={scoring!r}: expected one of {', '.join(ANSWER_SCORINGS)}")
     predictor = as_predictor(model, precision)
-    config = predictor.model.config
-    saved = getattr(config, "answer_scoring", "logit_sum")
-    config.answer_scoring = scoring or saved
-    try:
-        return predictor.predict(list(questions), list(contexts), batch_size=batch_size)
-    finally:
-        config.answer_scoring = saved
+    if predictor.task.name != "question_answering":
+        raise ConfigError(
+            f"answer needs a question-answering model; this one is {predictor.task.name}: use predict for it"
+        )
+    return predictor.task.predict_texts(predictor, list(questions), list(contexts), batch_size, scoring=scoring)
 
 
 def evaluate(

@@ -193,9 +193,17 @@ class QuestionAnswering(EncoderTask):
         return qa_scores([a["answer"] for a in answers], gold_texts(dataset))
 
     def predict_texts(
-        self, predictor: Any, texts: Sequence[str], text_pairs: Sequence[str] | None, batch_size: int
+        self,
+        predictor: Any,
+        texts: Sequence[str],
+        text_pairs: Sequence[str] | None,
+        batch_size: int,
+        scoring: str | None = None,
     ) -> list[dict[str, Any]]:
-        """``{answer, start, end, score}`` per question (``texts``) in its context (``text_pairs``), any length."""
+        """``{answer, start, end, score}`` per question (``texts``) in its context (``text_pairs``), any length.
+
+        ``scoring`` compares spans across windows for this call only (default: the model's ``answer_scoring``).
+        """
         if text_pairs is None:
             raise ConfigError(
                 "question answering needs a context for every question: pass the contexts as text_pairs (a JSONL "
@@ -209,7 +217,7 @@ class QuestionAnswering(EncoderTask):
                     raise DataError(f"question {i + 1}: empty {name}; every question needs a question and a context")
         return answer_questions(
             predictor.model, predictor.tokenizer, texts, text_pairs, predictor.max_length, batch_size,
-            bf16=predictor.bf16, forward=predictor._forward,
+            bf16=predictor.bf16, forward=predictor._forward, scoring=scoring,
         )  # fmt: skip
 
     def read_prediction_inputs(self, path: str | None) -> tuple[list[str], list[str]]:
