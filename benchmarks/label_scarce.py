@@ -68,7 +68,7 @@ def summary(rows: list[dict], sizes: list[int]) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--pretrained", help="discriminator folder (default: the latest pretrain_nsmc.py run)")
+    parser.add_argument("--pretrained", help="encoder folder (default: the latest pretrain_nsmc.py discriminator)")
     parser.add_argument("--sizes", default="500,2000", help="labelled rows, comma-separated")
     parser.add_argument("--seeds", default="42,43,44")
     parser.add_argument("--test-rows", type=int, default=5_000)
@@ -81,7 +81,7 @@ def main() -> None:
     pretrained = Path(args.pretrained) if args.pretrained else pretrained_small()
     sizes = [int(size) for size in args.sizes.split(",")]
     seeds = [int(seed) for seed in args.seeds.split(",")]
-    twins = ROOT / "benchmarks" / "out" / "label_scarce" / "random-init"
+    twins = ROOT / "benchmarks" / "out" / "label_scarce" / "random-init" / pretrained.name
     rows = []
     for seed in seeds:
         twin = random_init(pretrained, twins / f"seed{seed}", seed)

@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=0.1, help="pretraining warmup as a fraction of its steps")
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--pretrain-lr", type=float, default=1e-3)
+    parser.add_argument("--pretrain-lr", type=float, default=5e-4, help="the product's default for small models")
     parser.add_argument("--precision", default="bf16", choices=["fp32", "bf16"])
     parser.add_argument("--train-rows", type=int, default=20_000)
     parser.add_argument("--test-rows", type=int, default=5_000)
