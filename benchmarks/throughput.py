@@ -10,6 +10,7 @@ timed over the same number of optimiser steps after a warm-up):
   ours-bf16    electralab, length-bucketed batches, bf16 autocast, the model's attention (SDPA)
   ours-*-compile  the same with train.compile=true (torch.compile, dynamic shapes; compiling falls in the warm-up)
   ours-bf16-eager, ours-bf16-checkpointing  plain matmul attention; gradient checkpointing (by --cases)
+Every case and repeat runs in a fresh Python process (--in-process: all in this one, as before).
 Each case records a fingerprint of the (examples, real tokens) of every batch it trained on; the result lists
 the cases whose batches equal the baseline's, so "equal work" is checked, not assumed.
 Inference cases over the test texts: pipeline("text-classification") (batch 1 and 32), a plain length-sorted
@@ -29,6 +30,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -400,6 +404,29 @@ def profile_steps(model: str, data: dict, args, out: Path, count: int = 5) -> di
     return tables
 
 
+def run_case(case: str, model: str | Path, data: dict, args, out: Path) -> dict:
+    """One timed training case; an electralab case's row also names its trained model folder (``model_dir``)."""
+    if case.startswith("hf"):
+        return train_reference(str(model), data, args, out, padded=case == "hf-pad", same_batches=case == "hf-same")
+    extra = [EXTRA[part] for part in case.split("-")[2:]]
+    row, trained = train_ours(str(model), data, args, out, case.split("-")[1], args.steps, extra)
+    return {**row, "model_dir": str(trained)}
+
+
+def case_in_own_process(case: str, model: str | Path) -> dict:
+    """Run one case in a fresh Python process with this command's arguments; its row.
+
+    In one long process a case's speed depends on what ran before it (the allocator's state: the same case measured
+    300 to 20,000 page faults per step, ±15% in speed), so by default every case and repeat starts clean.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        row_file = Path(folder) / "row.json"
+        command = [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:],
+                   "--one-case", case, "--model-dir", str(model), "--row-file", str(row_file)]  # fmt: skip
+        subprocess.run(command, check=True)
+        return json.loads(row_file.read_text(encoding="utf-8"))
+
+
 def summarise(rows: list[dict]) -> dict:
     """Mean of each number over the repeats, with the spread (min, max) of the headline speeds."""
     summary = {key: float(np.mean([row[key] for row in rows])) for key, value in rows[0].items()
@@ -436,6 +463,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="runs of each training case, alternating")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "throughput"))
     parser.add_argument("--result", help="name of results/<name>.json (default throughput_<model>_<data>)")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run every case in this process (default: each case and repeat in a fresh process)",
+    )
+    parser.add_argument("--one-case", help=argparse.SUPPRESS)
+    parser.add_argument("--model-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--row-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
     data = DATA[args.data]
     args.freeze_word_embeddings = args.model == "me5-small"
@@ -447,6 +482,10 @@ def main() -> None:
         texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
         rows = with_ratios(inference_cases(Path(args.inference_only), texts, data["max_length"]))
         save_result(f"inference_{args.data}", {"model": args.inference_only, "data": args.data, "inference": rows})
+        return
+    if args.one_case:  # a child process of case_in_own_process
+        row = run_case(args.one_case, args.model_dir, data, args, Path(args.out) / f"{args.model}-{args.data}")
+        Path(args.row_file).write_text(json.dumps(row), encoding="utf-8")
         return
     out = fresh_dir(Path(args.out) / f"{args.model}-{args.data}")
     model = build_small_model(out, data, args.vocab_size) if args.model == "small" else offline_model(args.model)
@@ -461,12 +500,8 @@ def main() -> None:
     model_dir = None
     for repeat in range(args.repeats):  # the cases alternate, so a slower minute of the machine hits all of them
         for case in args.cases:
-            if case.startswith("hf"):
-                row = train_reference(model, data, args, out, padded=case == "hf-pad", same_batches=case == "hf-same")
-            else:
-                extra = [EXTRA[part] for part in case.split("-")[2:]]
-                row, trained = train_ours(model, data, args, out, case.split("-")[1], args.steps, extra)
-                model_dir = model_dir or trained
+            row = run_case(case, model, data, args, out) if args.in_process else case_in_own_process(case, model)
+            model_dir = model_dir or row.pop("model_dir", None)
             runs[case].append(row)
             print(f"repeat {repeat + 1}/{args.repeats}", case, row, flush=True)
     training = {case: summarise(rows) for case, rows in runs.items()}
@@ -484,7 +519,7 @@ def main() -> None:
     same_work = sorted(case for case, seen in fingerprints.items() if seen == fingerprints[baseline])
 
     texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
-    inference = with_ratios(inference_cases(model_dir, texts, data["max_length"]))
+    inference = with_ratios(inference_cases(Path(model_dir), texts, data["max_length"]))
     save_result(
         args.result or f"throughput_{args.model}_{args.data}",
         {
