@@ -10,6 +10,7 @@ timed over the same number of optimiser steps after a warm-up):
   ours-bf16    electralab, length-bucketed batches, bf16 autocast, the model's attention (SDPA)
   ours-*-compile  the same with train.compile=true (torch.compile, dynamic shapes; compiling falls in the warm-up)
   ours-bf16-eager, ours-bf16-checkpointing  plain matmul attention; gradient checkpointing (by --cases)
+  <case>-keepmem  the case with glibc keeping freed memory (mallopt; an experiment, by --cases)
 Every case and repeat runs in a fresh Python process (--in-process: all in this one, as before).
 Each case records a fingerprint of the (examples, real tokens) of every batch it trained on; the result lists
 the cases whose batches equal the baseline's, so "equal work" is checked, not assumed.
@@ -28,6 +29,7 @@ Usage: python benchmarks/throughput.py [--model small|me5-small] [--data nsmc|im
 from __future__ import annotations
 
 import argparse
+import ctypes
 import hashlib
 import json
 import subprocess
@@ -406,11 +408,26 @@ def profile_steps(model: str, data: dict, args, out: Path, count: int = 5) -> di
 
 def run_case(case: str, model: str | Path, data: dict, args, out: Path) -> dict:
     """One timed training case; an electralab case's row also names its trained model folder (``model_dir``)."""
+    if case.endswith("-keepmem"):
+        keep_freed_memory()
+        case = case.removesuffix("-keepmem")
     if case.startswith("hf"):
         return train_reference(str(model), data, args, out, padded=case == "hf-pad", same_batches=case == "hf-same")
     extra = [EXTRA[part] for part in case.split("-")[2:]]
     row, trained = train_ours(str(model), data, args, out, case.split("-")[1], args.steps, extra)
     return {**row, "model_dir": str(trained)}
+
+
+def keep_freed_memory() -> None:
+    """glibc: serve allocations up to 32 MiB from the heap and never give freed heap back to the system.
+
+    By default glibc maps large blocks (activations) fresh and returns freed memory, so every training step faults
+    its pages back in. A ``*-keepmem`` case measures what keeping them costs or saves (an experiment, not a default).
+    """
+    libc = ctypes.CDLL("libc.so.6")
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    if not (libc.mallopt(m_mmap_threshold, 32 << 20) and libc.mallopt(m_trim_threshold, (1 << 31) - 1)):
+        raise SystemExit("mallopt refused the settings (not glibc?)")
 
 
 def case_in_own_process(case: str, model: str | Path) -> dict:
@@ -475,7 +492,10 @@ def main() -> None:
     data = DATA[args.data]
     args.freeze_word_embeddings = args.model == "me5-small"
     args.cases = args.cases.split(",")
-    unknown = [c for c in args.cases if not (c in ("hf-pad", "hf-group", "hf-same") or c.startswith("ours-"))]
+    unknown = [c for c in args.cases if not (c.removesuffix("-keepmem") in ("hf-pad", "hf-group", "hf-same")
+                                             or c.startswith("ours-"))]  # fmt: skip
+    if args.in_process and any(case.endswith("-keepmem") for case in args.cases):
+        parser.error("*-keepmem cases change the whole process's allocator: run them without --in-process")
     if unknown:
         parser.error(f"unknown cases {unknown}: hf-pad, hf-group, hf-same or ours-<fp32|bf16>[-eager|-compile|...]")
     if args.inference_only:
