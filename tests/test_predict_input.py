@@ -114,3 +114,15 @@ def test_final_scores_are_the_saved_models_with_dropout_off(toy_encoder, toy_dat
     for row, predicted in zip(rows, again, strict=True):
         for label, probability in row["probabilities"].items():
             assert abs(probability - predicted["probabilities"][label]) < 1e-5
+
+
+def test_a_missing_input_file_is_named_before_any_model_is_loaded(tmp_path):
+    from electralab.errors import DataError
+
+    missing = tmp_path / "nowhere.txt"
+    # the model folder does not exist either: the input's error must come first (no seconds lost loading a model)
+    with pytest.raises(DataError, match=r"nowhere\.txt: input file not found; pass a \.txt file"):
+        api.predict_file(tmp_path / "no-model", missing, tmp_path / "out.jsonl")
+    with pytest.raises(DataError, match="input file is a directory"):
+        api.predict_file(tmp_path / "no-model", tmp_path, tmp_path / "out.jsonl")
+    assert not (tmp_path / "out.jsonl").exists()

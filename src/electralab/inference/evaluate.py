@@ -130,6 +130,12 @@ def predict_file(
     One record per input line (``line``) or table row (``row``), blank ones marked ``skipped``; returns their count.
     Question answering reads ``{question, context}`` rows instead and answers each.
     """
+    if input_path is not None and not Path(input_path).is_file():  # before the model's seconds of loading
+        problem = "is a directory" if Path(input_path).is_dir() else "not found"
+        raise DataError(
+            f"{input_path}: input file {problem}; pass a .txt file (one text per line) or a CSV/TSV/JSONL table "
+            "(--text-column), or nothing to read stdin"
+        )
     predictor = as_predictor(model, precision, compile, units, force)
     read_pairs = getattr(predictor.task, "read_prediction_inputs", None)  # question answering: (question, context)
     if read_pairs:
