@@ -3,15 +3,18 @@ replaced-token-detection head) and a fresh quarter-width generator sharing its e
 the IMDB train reviews; then both the adapted and the original MiniLM are fine-tuned on the same 2,000 IMDB
 train reviews (seeded random sample: the files are sorted by label) and tested on the same 5,000 test reviews.
 
-Usage: python benchmarks/dapt_imdb.py [--steps 600] [--precision bf16]
+Usage: python benchmarks/dapt_imdb.py [--steps 600] [--precision bf16] [--pretrain-lr 1e-4,2e-5] [--seeds 42,43,44]
+       [--train-rows 1000] [--result dapt_imdb_1000]
+Each adaptation learning rate gets its own run; the original and every adapted encoder are fine-tuned with each seed.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 from pathlib import Path
 
-from common import ROOT, SHARED, diagnostics_curve, fine_tune, fresh_dir, offline_model, save_result
+from common import ROOT, SHARED, cpu_description, diagnostics_curve, fine_tune, fresh_dir, offline_model, save_result
 
 from electralab.config import build_pretrain_config
 from electralab.data.readers import read_split
@@ -38,7 +41,7 @@ def adapt(model: str, corpus: Path, out: Path, args: argparse.Namespace):
             f"corpus.max_length={args.max_length}",
             f"train.max_steps={args.steps}",
             f"train.batch_size={args.batch_size}",
-            f"train.learning_rate={args.pretrain_lr}",
+            f"train.learning_rate={args.pretrain_lr_value}",
             f"train.warmup_steps={args.steps // 10}",
             f"train.precision={args.precision}",
             f"train.logging_steps={max(5, args.steps // 30)}",
@@ -53,7 +56,7 @@ def adapt(model: str, corpus: Path, out: Path, args: argparse.Namespace):
     return run_pretraining(config, run_name="imdb-dapt")
 
 
-def fine_tune_imdb(model: str | Path, name: str, out: Path, args: argparse.Namespace) -> dict:
+def fine_tune_imdb(model: str | Path, name: str, seed: int, out: Path, args: argparse.Namespace) -> dict:
     overrides = [
         f"data.data_dir={IMDB}",
         f"data.max_train_rows={args.train_rows}",
@@ -64,12 +67,22 @@ def fine_tune_imdb(model: str | Path, name: str, out: Path, args: argparse.Names
         f"train.epochs={args.epochs}",
         f"train.learning_rate={args.finetune_lr}",
         f"train.precision={args.precision}",
-        f"train.seed={SEED}",
+        f"train.seed={seed}",
         "train.report_to=[]",
         "train.progress_bar=false",
         f"output_dir={out}",
     ]
-    return {"init": name, **fine_tune("imdb", overrides, f"imdb-{name}")}
+    return {"init": name, "seed": seed, **fine_tune("imdb", overrides, f"imdb-{name}-seed{seed}")}
+
+
+def spread(rows: list[dict]) -> dict:
+    """Mean and sample standard deviation of the test accuracy over seeds."""
+    scores = [row["test_accuracy"] for row in rows]
+    return {
+        "test_accuracy_mean": round(statistics.mean(scores), 4),
+        "test_accuracy_std": round(statistics.stdev(scores), 4) if len(scores) > 1 else 0.0,
+        "seeds": [row["seed"] for row in rows],
+    }
 
 
 def main() -> None:
@@ -77,35 +90,52 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=600, help="pretraining steps on the IMDB reviews")
     parser.add_argument("--max-length", type=int, default=128, help="tokens per packed pretraining sequence")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--pretrain-lr", type=float, default=1e-4)
+    parser.add_argument(
+        "--pretrain-lr", default="1e-4", help="peak learning rate(s) of the adaptation, comma-separated: one run each"
+    )
     parser.add_argument("--precision", default="bf16", choices=["fp32", "bf16"])
     parser.add_argument("--train-rows", type=int, default=2_000)
     parser.add_argument("--test-rows", type=int, default=5_000)
     parser.add_argument("--finetune-length", type=int, default=256)
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--finetune-lr", type=float, default=5e-5)
+    parser.add_argument("--seeds", default="42", help="fine-tuning seeds, comma-separated (same rows for every seed)")
+    parser.add_argument("--result", default="dapt_imdb", help="name of results/<name>.json")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "dapt_imdb"))
     args = parser.parse_args()
+    seeds = [int(seed) for seed in args.seeds.split(",")]
     out = fresh_dir(args.out)
     minilm = offline_model("minilm")
+    corpus = write_corpus(out)
 
-    result = adapt(minilm, write_corpus(out), out, args)
-    curve = diagnostics_curve(result.run_dir)
-    rows = [
-        fine_tune_imdb(result.discriminator_dir, "adapted", out, args),
-        fine_tune_imdb(minilm, "original", out, args),
-    ]
+    original = [fine_tune_imdb(minilm, "original", seed, out, args) for seed in seeds]
+    adapted = []
+    for lr in (float(value) for value in args.pretrain_lr.split(",")):
+        args.pretrain_lr_value = lr
+        result = adapt(minilm, corpus, out / f"lr{lr:g}", args)
+        rows = [fine_tune_imdb(result.discriminator_dir, f"adapted-lr{lr:g}", seed, out, args) for seed in seeds]
+        gain = spread(rows)["test_accuracy_mean"] - spread(original)["test_accuracy_mean"]
+        adapted.append(
+            {
+                "pretraining": {
+                    **result.metrics["run"],
+                    "learning_rate": lr,
+                    "precision": args.precision,
+                    "batch_size": args.batch_size,
+                    "max_length": args.max_length,
+                    "report": str(result.run_dir / "pretrain_report.html"),
+                },
+                "diagnostics_over_steps": diagnostics_curve(result.run_dir),
+                "rows": rows,
+                **spread(rows),
+                "gain_points": round(100 * gain, 2),
+            }
+        )
+        print(f"lr {lr:g}: {spread(rows)} vs original {spread(original)}", flush=True)
     save_result(
-        "dapt_imdb",
+        args.result,
         {
-            "pretraining": {
-                **result.metrics["run"],
-                "precision": args.precision,
-                "batch_size": args.batch_size,
-                "max_length": args.max_length,
-                "report": str(result.run_dir / "pretrain_report.html"),
-            },
-            "diagnostics_over_steps": curve,
+            "cpu": cpu_description(),
             "fine_tune": {
                 "train_rows": args.train_rows,
                 "test_rows": args.test_rows,
@@ -113,13 +143,11 @@ def main() -> None:
                 "max_length": args.finetune_length,
                 "learning_rate": args.finetune_lr,
                 "precision": args.precision,
-                "rows": rows,
             },
-            "gain_points": round(100 * (rows[0]["test_accuracy"] - rows[1]["test_accuracy"]), 2),
+            "original": {"rows": original, **spread(original)},
+            "adapted": adapted,
         },
     )
-    for row in rows:
-        print(row, flush=True)
 
 
 if __name__ == "__main__":
