@@ -4,13 +4,15 @@ the IMDB train reviews; then both the adapted and the original MiniLM are fine-t
 train reviews (seeded random sample: the files are sorted by label) and tested on the same 5,000 test reviews.
 
 Usage: python benchmarks/dapt_imdb.py [--steps 600] [--precision bf16] [--pretrain-lr 1e-4,2e-5] [--seeds 42,43,44]
-       [--train-rows 1000] [--result dapt_imdb_1000]
+       [--train-rows 1000] [--result dapt_imdb_1000] [--generator-init discriminator --generator-fraction 0.34]
+       [--baseline results/<earlier>.json]  (reuse the original MiniLM's fine-tunes of an earlier run)
 Each adaptation learning rate gets its own run; the original and every adapted encoder are fine-tuned with each seed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 from pathlib import Path
 
@@ -36,7 +38,8 @@ def adapt(model: str, corpus: Path, out: Path, args: argparse.Namespace):
     config = build_pretrain_config(
         overrides=[
             f"model.discriminator={model}",
-            "model.generator_fraction=0.25",
+            f"model.generator_fraction={args.generator_fraction}",
+            f"model.generator_init={args.generator_init}",
             f"corpus.paths=[{corpus}]",
             f"corpus.max_length={args.max_length}",
             f"train.max_steps={args.steps}",
@@ -99,6 +102,15 @@ def main() -> None:
     parser.add_argument("--finetune-length", type=int, default=256)
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--finetune-lr", type=float, default=5e-5)
+    parser.add_argument("--generator-init", default="random", choices=["random", "discriminator"])
+    parser.add_argument(
+        "--generator-fraction", type=float, default=0.25, help="of the width (random) or depth (discriminator)"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="RESULT",
+        help="reuse the original MiniLM fine-tunes of this earlier result (same fine-tune settings and seeds)",
+    )
     parser.add_argument("--seeds", default="42", help="fine-tuning seeds, comma-separated (same rows for every seed)")
     parser.add_argument("--result", default="dapt_imdb", help="name of results/<name>.json")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "dapt_imdb"))
@@ -108,18 +120,35 @@ def main() -> None:
     minilm = offline_model("minilm")
     corpus = write_corpus(out)
 
-    original = [fine_tune_imdb(minilm, "original", seed, out, args) for seed in seeds]
+    fine_tune_settings = {
+        "train_rows": args.train_rows,
+        "test_rows": args.test_rows,
+        "epochs": args.epochs,
+        "max_length": args.finetune_length,
+        "learning_rate": args.finetune_lr,
+        "precision": args.precision,
+    }
+    if args.baseline:
+        earlier = json.loads(Path(args.baseline).read_text(encoding="utf-8"))
+        original = earlier["original"]["rows"]
+        if earlier["fine_tune"] != fine_tune_settings or [row["seed"] for row in original] != seeds:
+            raise SystemExit(f"{args.baseline}: its fine-tune settings or seeds differ from this run's")
+    else:
+        original = [fine_tune_imdb(minilm, "original", seed, out, args) for seed in seeds]
     adapted = []
     for lr in (float(value) for value in args.pretrain_lr.split(",")):
         args.pretrain_lr_value = lr
-        result = adapt(minilm, corpus, out / f"lr{lr:g}", args)
-        rows = [fine_tune_imdb(result.discriminator_dir, f"adapted-lr{lr:g}", seed, out, args) for seed in seeds]
+        name = f"adapted-lr{lr:g}" + ("-warm-generator" if args.generator_init == "discriminator" else "")
+        result = adapt(minilm, corpus, out / name, args)
+        rows = [fine_tune_imdb(result.discriminator_dir, name, seed, out, args) for seed in seeds]
         gain = spread(rows)["test_accuracy_mean"] - spread(original)["test_accuracy_mean"]
         adapted.append(
             {
                 "pretraining": {
                     **result.metrics["run"],
                     "learning_rate": lr,
+                    "generator_init": args.generator_init,
+                    "generator_fraction": args.generator_fraction,
                     "precision": args.precision,
                     "batch_size": args.batch_size,
                     "max_length": args.max_length,
@@ -136,15 +165,8 @@ def main() -> None:
         args.result,
         {
             "cpu": cpu_description(),
-            "fine_tune": {
-                "train_rows": args.train_rows,
-                "test_rows": args.test_rows,
-                "epochs": args.epochs,
-                "max_length": args.finetune_length,
-                "learning_rate": args.finetune_lr,
-                "precision": args.precision,
-            },
-            "original": {"rows": original, **spread(original)},
+            "fine_tune": fine_tune_settings,
+            "original": {"rows": original, **spread(original), "from": args.baseline or "this run"},
             "adapted": adapted,
         },
     )

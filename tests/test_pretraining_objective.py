@@ -8,10 +8,17 @@ from conftest import FILLER, SPECIALS, write_encoder
 from transformers import BertConfig, BertModel, ElectraConfig, ElectraForMaskedLM, ElectraForPreTraining
 
 from electralab.config import ObjectiveConfig, PretrainModelConfig
-from electralab.errors import ModelLoadError
+from electralab.errors import ConfigError, ModelLoadError
 from electralab.pretraining.masking import mask_tokens, maskable_positions, sample_tokens
 from electralab.pretraining.model import ElectraPretrainingModel
-from electralab.pretraining.pair import SIZES, EncoderDiscriminator, build_pair, generator_config, tie_embeddings
+from electralab.pretraining.pair import (
+    SIZES,
+    EncoderDiscriminator,
+    build_pair,
+    copy_lower_layers,
+    generator_config,
+    tie_embeddings,
+)
 
 torch.set_num_threads(1)
 PAD, UNK, CLS, SEP, MASK = range(5)
@@ -226,3 +233,64 @@ def test_pair_checks_vocabulary_embedding_size_and_width(tmp_path):
     bigger = _save_generator(tmp_path / "big", discriminator, vocab_size=50, hidden_size=16)
     with pytest.raises(ModelLoadError, match="different vocabularies"):
         build_pair(PretrainModelConfig(discriminator=str(discriminator), generator=bigger))
+
+
+def _bert_folder(tmp_path, layers: int = 3) -> str:
+    """A tiny random BERT encoder with the toy tokenizer, as a folder AutoModel loads."""
+    tokenizer_folder = write_encoder(tmp_path / "tokenizer", FILLER)
+    torch.manual_seed(3)
+    bert = BertModel(BertConfig(vocab_size=45, hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
+                                intermediate_size=64, max_position_embeddings=256))  # fmt: skip
+    bert.save_pretrained(tmp_path / "bert")
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
+        (tmp_path / "bert" / name).write_bytes((tokenizer_folder / name).read_bytes())
+    return str(tmp_path / "bert")
+
+
+def _first_layer_output(encoder, input_ids: torch.Tensor) -> torch.Tensor:
+    encoder.eval()
+    with torch.no_grad():
+        return encoder(input_ids=input_ids, output_hidden_states=True).hidden_states[1]
+
+
+def test_a_generator_from_the_discriminator_computes_its_lower_layers_and_then_learns_alone(tmp_path):
+    config = PretrainModelConfig(discriminator=_bert_folder(tmp_path), generator_init="discriminator",
+                                 generator_fraction=0.34)  # fmt: skip
+    pair = build_pair(config)
+    generator, bert = pair.generator, pair.discriminator.encoder
+    assert (generator.config.hidden_size, generator.config.num_hidden_layers) == (32, 1)
+    assert any("lower 1 of 3 layers" in note for note in pair.notes)
+    input_ids = torch.randint(len(SPECIALS), 45, (4, 12))
+    expected = _first_layer_output(bert, input_ids)
+    torch.testing.assert_close(_first_layer_output(generator.electra, input_ids), expected)
+
+    # copies, not shared modules: a generator update leaves the discriminator's layer as it was
+    query = generator.electra.encoder.layer[0].attention.self.query.weight
+    assert query.data_ptr() != bert.encoder.layer[0].attention.self.query.weight.data_ptr()
+    with torch.no_grad():
+        query.add_(torch.randn_like(query))
+    torch.testing.assert_close(_first_layer_output(bert, input_ids), expected)
+    assert not torch.allclose(_first_layer_output(generator.electra, input_ids), expected)
+
+
+def test_a_generator_from_an_electra_discriminator_copies_its_embedding_projection():
+    torch.manual_seed(0)
+    discriminator = ElectraForPreTraining(_electra_config(embedding_size=16, num_hidden_layers=4))
+    generator = ElectraForMaskedLM(generator_config(discriminator, 0.5, by_depth=True))
+    tie_embeddings(generator, discriminator)
+    assert copy_lower_layers(generator, discriminator) == 2
+    input_ids = torch.randint(len(SPECIALS), VOCAB, (3, 10))
+    discriminator.eval()
+    generator.eval()
+    with torch.no_grad():
+        theirs = discriminator.electra(input_ids, output_hidden_states=True).hidden_states[2]
+        ours = generator.electra(input_ids, output_hidden_states=True).hidden_states[2]
+    torch.testing.assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize(
+    "extra", [{"generator": "some/generator"}, {"from_scratch": "small", "vocab": "v", "discriminator": None}]
+)
+def test_generator_init_from_the_discriminator_needs_a_pretrained_discriminator_alone(extra):
+    with pytest.raises(ConfigError, match="generator_init=discriminator"):
+        PretrainModelConfig(**{"discriminator": "d", "generator_init": "discriminator", **extra})

@@ -96,6 +96,20 @@ def test_saved_models_load_with_shared_embeddings(dapt_run):
     assert tokenizer.tokenize("good w1") == ["good", "w1"]
 
 
+def test_the_cli_starts_a_generator_from_the_discriminators_lower_layers(toy_encoder, corpus, tmp_path):
+    code = main(
+        ["pretrain", "--discriminator", str(toy_encoder), "--output-dir", str(tmp_path), "--corpus", str(corpus),
+         *FAST, "train.max_steps=2", "model.generator_init=discriminator", "model.generator_fraction=0.5"]
+    )  # fmt: skip
+    assert code == 0
+    run_dir = _run_dir(tmp_path)
+    generator = ElectraForMaskedLM.from_pretrained(run_dir / "generator")
+    assert generator.config.hidden_size == 32 and generator.config.num_hidden_layers == 1  # width kept, half depth
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["run"]["generator"] == "the discriminator's lower layers (0.5 depth)"
+    assert metrics["run"]["global_step"] == 2
+
+
 def test_saved_discriminator_fine_tunes_through_the_train_recipe(dapt_run, toy_data, tmp_path):
     config = build_config(
         overrides=[

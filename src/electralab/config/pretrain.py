@@ -32,7 +32,12 @@ class PretrainModelConfig:
     vocab: str | None = None
     """Tokenizer folder (e.g. from `electralab vocab build`); default: the discriminator's tokenizer."""
     generator_fraction: float = 0.25
-    """Hidden size of a fresh generator as a fraction of the discriminator's (same depth)."""
+    """Size of a fresh generator as a fraction of the discriminator: of its width (same depth), or with
+    ``generator_init=discriminator`` of its depth (same width)."""
+    generator_init: Literal["random", "discriminator"] = "random"
+    """A fresh generator's weights: random, or a copy of the discriminator's lower layers (its width, the
+    ``generator_fraction`` of its depth): a generator that starts out knowing the language, for adapting an
+    already pretrained encoder to a domain."""
     attention: Literal["auto", "sdpa", "eager"] = "auto"
     """Attention kernel of both models: auto (the models' default), sdpa or eager."""
 
@@ -50,6 +55,11 @@ class PretrainModelConfig:
             )
         if self.generator_fraction <= 0:
             raise ConfigError(f"model.generator_fraction={self.generator_fraction}: expected a number > 0 (e.g. 0.25)")
+        if self.generator_init == "discriminator" and (self.generator is not None or self.from_scratch is not None):
+            raise ConfigError(
+                "model.generator_init=discriminator copies a pretrained discriminator's lower layers into a fresh "
+                "generator: use it with --discriminator alone (not with --generator or --from-scratch)"
+            )
 
 
 @dataclass

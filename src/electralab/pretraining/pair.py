@@ -3,7 +3,9 @@
 Three ways in:
 
 * a generator and a discriminator (hub ids or folders): ``ElectraForMaskedLM`` + any discriminator;
-* a discriminator alone: a fresh ``ElectraForMaskedLM`` sized ``generator_fraction`` of its width, same depth.
+* a discriminator alone: a fresh ``ElectraForMaskedLM`` sized ``generator_fraction`` of its width, same depth;
+  or (``generator_init=discriminator``) of its width and ``generator_fraction`` of its depth, starting from a copy
+  of the discriminator's lower layers;
   The discriminator may be an ELECTRA discriminator or any encoder ``AutoModel`` loads (BERT, RoBERTa, ...),
   which is wrapped with a dense → activation → dense(1) replaced-token-detection head;
 * a named size (``small``, ``base``) or an ``ElectraConfig`` file, from random weights.
@@ -174,23 +176,64 @@ def tie_embeddings(generator: ElectraForMaskedLM, discriminator: Discriminator) 
     return shared
 
 
-def generator_config(discriminator: Discriminator, fraction: float) -> ElectraConfig:
-    """Config of a fresh generator: ``fraction`` of the discriminator's width, same depth, its embedding shapes."""
+def copy_lower_layers(generator: ElectraForMaskedLM, discriminator: Discriminator) -> int:
+    """Copy the discriminator's first layers (and embedding projection) into a same-width generator.
+
+    The generator gets copies, not shared modules: both go on learning on their own.
+
+    Returns:
+        How many layers were copied.
+
+    Raises:
+        ModelLoadError: If the discriminator's layers are not BERT/ELECTRA/RoBERTa-style layers of that shape.
+    """
+    base = discriminator.electra if isinstance(discriminator, ElectraForPreTraining) else discriminator.encoder
+    layers = getattr(getattr(base, "encoder", None), "layer", None)
+    targets = generator.electra.encoder.layer
+    if not isinstance(layers, nn.ModuleList) or len(layers) < len(targets):
+        raise ModelLoadError(
+            f"model.generator_init=discriminator: the discriminator ({type(base).__name__}) has no encoder.layer list "
+            f"of at least {len(targets)} layers to copy; use model.generator_init=random"
+        )
+    for index, target in enumerate(targets):
+        source = layers[index].state_dict()
+        shapes = {name: tuple(value.shape) for name, value in target.state_dict().items()}
+        if {name: tuple(value.shape) for name, value in source.items()} != shapes:
+            raise ModelLoadError(
+                f"model.generator_init=discriminator: the discriminator's layer {index} "
+                f"({type(layers[index]).__name__}) does not match an ELECTRA layer of its width; "
+                "use model.generator_init=random"
+            )
+        target.load_state_dict(source)
+    project = getattr(base, "embeddings_project", None)
+    if project is not None and hasattr(generator.electra, "embeddings_project"):
+        generator.electra.embeddings_project.load_state_dict(project.state_dict())
+    return len(targets)
+
+
+def generator_config(discriminator: Discriminator, fraction: float, by_depth: bool = False) -> ElectraConfig:
+    """Config of a fresh generator with the discriminator's embedding shapes.
+
+    ``fraction`` of the discriminator's width at the same depth, or with ``by_depth`` the same width and
+    ``fraction`` of its layers (at least one), so the discriminator's lower layers fit it.
+    """
     config = discriminator.config
     embeddings = discriminator_embeddings(discriminator)
-    hidden = max(1, round(config.hidden_size * fraction))
-    heads = max(1, round(config.num_attention_heads * fraction))
+    width = 1.0 if by_depth else fraction
+    hidden = max(1, round(config.hidden_size * width))
+    heads = max(1, round(config.num_attention_heads * width))
     while hidden % heads:
         heads -= 1
+    layers = max(1, round(config.num_hidden_layers * fraction)) if by_depth else config.num_hidden_layers
     types = getattr(embeddings, "token_type_embeddings", None)
     norm = getattr(embeddings, "LayerNorm", None)
     return ElectraConfig(
         vocab_size=embeddings.word_embeddings.num_embeddings,
         embedding_size=embeddings.word_embeddings.embedding_dim,
         hidden_size=hidden,
-        num_hidden_layers=config.num_hidden_layers,
+        num_hidden_layers=layers,
         num_attention_heads=heads,
-        intermediate_size=max(1, round(config.intermediate_size * fraction)),
+        intermediate_size=max(1, round(config.intermediate_size * width)),
         hidden_act=getattr(config, "hidden_act", "gelu"),
         hidden_dropout_prob=getattr(config, "hidden_dropout_prob", 0.1),
         attention_probs_dropout_prob=getattr(config, "attention_probs_dropout_prob", 0.1),
@@ -301,6 +344,13 @@ def build_pair(config: PretrainModelConfig) -> ModelPair:
     if config.generator is not None:
         generator = _from_pretrained(ElectraForMaskedLM, config.generator, "generator")
         _check_generator_vocab(config.generator, config.discriminator, tokenizer)  # type: ignore[arg-type]
+    elif config.generator_init == "discriminator":
+        generator = ElectraForMaskedLM(generator_config(discriminator, config.generator_fraction, by_depth=True))
+        copied = copy_lower_layers(generator, discriminator)
+        notes.append(
+            f"generator from the discriminator's lower {copied} of {discriminator.config.num_hidden_layers} layers "
+            f"(hidden {generator.config.hidden_size}); its prediction head starts fresh"
+        )
     else:
         generator = ElectraForMaskedLM(generator_config(discriminator, config.generator_fraction))
         notes.append(
