@@ -5,7 +5,7 @@ Three ways in:
 * a generator and a discriminator (hub ids or folders): ``ElectraForMaskedLM`` + any discriminator;
 * a discriminator alone: a fresh ``ElectraForMaskedLM`` sized ``generator_fraction`` of its width, same depth;
   or (``generator_init=discriminator``) of its width and ``generator_fraction`` of its depth, starting from a copy
-  of the discriminator's lower layers;
+  of the discriminator's lower layers.
   The discriminator may be an ELECTRA discriminator or any encoder ``AutoModel`` loads (BERT, RoBERTa, ...),
   which is wrapped with a dense → activation → dense(1) replaced-token-detection head;
 * a named size (``small``, ``base``) or an ``ElectraConfig`` file, from random weights.

@@ -146,11 +146,11 @@ class ElectraPretraining(Task):
         return report
 
 
-__all__ = ["REPORT_NAME", "ElectraPretraining", "total_steps"]
-
-
 def fresh_generator(model: PretrainModelConfig) -> str:
     """How a fresh generator was made, for the run summary."""
     if model.generator_init == "discriminator":
         return f"the discriminator's lower layers ({model.generator_fraction:g} depth)"
     return f"fresh ({model.generator_fraction:g} width)"
+
+
+__all__ = ["REPORT_NAME", "ElectraPretraining", "total_steps"]
