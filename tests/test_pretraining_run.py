@@ -79,6 +79,7 @@ def test_run_folder_views_and_metrics(dapt_run):
     metrics = json.loads((dapt_run / "metrics.json").read_text())
     assert metrics["run"]["global_step"] == 6 and metrics["run"]["final_learning_rate"] == 0.0
     assert metrics["run"]["learning_rate"] == 5e-4 and metrics["run"]["warmup_steps"] == 0  # 10% of 6 steps
+    assert any("paper's for training from scratch" in note for note in metrics["notes"])  # a pretrained encoder
 
 
 def test_saved_models_load_with_shared_embeddings(dapt_run):
@@ -223,6 +224,8 @@ def test_from_scratch_with_a_built_korean_vocab_and_streaming(tmp_path, capsys):
     assert discriminator.config.vocab_size == len(vocab_lines) and discriminator.config.embedding_size == 16
     html = (run_dir / "pretrain_report.html").read_text(encoding="utf-8")
     assert any(ch in html for ch in "영화재밌") and "[UNK]" not in html.split("<section>")[1].split("</p>")[0]
+    notes = json.loads((run_dir / "metrics.json").read_text())["notes"]
+    assert not any("paper's for training from scratch" in note for note in notes)  # the default fits a scratch run
 
 
 def _fails(capsys, *argv) -> str:

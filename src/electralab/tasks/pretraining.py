@@ -82,7 +82,11 @@ class ElectraPretraining(Task):
             },
             trainer_kwargs={"recorder": StepRecorder()},
             callbacks=[LogFinalStep()],
-            notes=[*pair.notes, f"{steps} steps, peak learning rate {learning_rate:g}, warmup {warmup} steps"],
+            notes=[
+                *pair.notes,
+                f"{steps} steps, peak learning rate {learning_rate:g}, warmup {warmup} steps",
+                *learning_rate_notes(config),
+            ],
             warnings=list(pair.warnings),
             summary={
                 "discriminator": config.model.discriminator or f"scratch:{config.model.from_scratch}",
@@ -144,6 +148,16 @@ class ElectraPretraining(Task):
             f"discriminator: {run_dir / 'discriminator'}\ngenerator: {run_dir / 'generator'}\nreport: {report}"
         )
         return report
+
+
+def learning_rate_notes(config: PretrainConfig) -> list[str]:
+    """A reminder when a pretrained discriminator gets the paper's from-scratch learning rate by default."""
+    if config.train.learning_rate is not None or config.model.from_scratch is not None:
+        return []
+    return [
+        "the default peak learning rate is the ELECTRA paper's for training from scratch; adapting an already "
+        "pretrained encoder, the benchmarks used train.learning_rate=1e-4 (BENCHMARKS.md, domain-adaptive pretraining)"
+    ]
 
 
 def fresh_generator(model: PretrainModelConfig) -> str:
