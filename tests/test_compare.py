@@ -13,6 +13,7 @@ import electralab.comparison.runner as runner
 from electralab.cli import main
 from electralab.comparison.bootstrap import paired_bootstrap
 from electralab.comparison.grid import split_values
+from electralab.comparison.tables import best_verdict
 
 TOY = [
     "data.train_file=train.csv",
@@ -88,6 +89,8 @@ def test_grid_reports_match_the_runs_and_a_rerun_trains_nothing(toy_encoder, toy
     accuracy = cls["test"]["accuracy"]
     assert f"{accuracy['mean']:.4f} ± {accuracy['std']:.4f}" in markdown
     assert "not used for any choice" in markdown and "## Paired bootstrap on test predictions" in markdown
+    assert best_verdict(summary).startswith(result.best) and best_verdict(summary) in markdown
+    assert best_verdict(summary) in html
 
     # Again: nothing is trained, no run folder is touched.
     counting = _Counting()
@@ -196,3 +199,23 @@ def test_paired_bootstrap_separates_a_real_difference_from_none(tmp_path):
     assert pairs["worse"]["best_minus_this"] == pytest.approx(0.9 - 0.5)
     assert pairs["worse"]["significant"] and pairs["worse"]["ci95"][0] > 0.2
     assert pairs["same"]["best_minus_this"] == 0 and not pairs["same"]["significant"]
+
+
+def _verdict_summary(*exceeds):
+    diffs = [
+        {"configuration": f"head={name}", "split": split, "best_minus_this": 0.01, "seed_spread": None,
+         "exceeds_spread": verdict}
+        for name, verdict in zip(("mean", "lstm"), exceeds, strict=True)
+        for split in ("dev", "test")
+    ]  # fmt: skip
+    return {"best": "head=cls", "differences": diffs}
+
+
+def test_the_best_line_says_whether_dev_separates_the_best_from_the_rest():
+    assert best_verdict(_verdict_summary(False, True)) == (
+        "head=cls, within the seed spread of head=mean on dev: these are not told apart"
+    )
+    assert best_verdict(_verdict_summary(True, True)).endswith("ahead of every other configuration by more than the "
+                                                               "seed spread on dev")  # fmt: skip
+    assert "one seed" in best_verdict(_verdict_summary(None, None))
+    assert best_verdict({"best": None, "differences": []}) == "none finished"

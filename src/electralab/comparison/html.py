@@ -10,7 +10,7 @@ from ..files import atomic_write
 from ..reports.html import CSS, embed_png, escape, html_table
 from .markdown import DEV_TITLE, NO_BOOTSTRAP, has_test
 from .plots import plot_per_epoch, plot_train_loss
-from .tables import Table, bootstrap_table, differences_table, epoch_table, failures, final_table
+from .tables import Table, best_verdict, bootstrap_table, differences_table, epoch_table, failures, final_table
 
 
 def _table(table: Table | None, otherwise: str = "") -> str:
@@ -38,7 +38,7 @@ def write_html(folder: Path, summary: dict[str, Any], extra: Sequence[tuple[str,
         f"{summary['runs_failed']} failed; seeds {escape(', '.join(map(str, summary['seeds'])))}; "
         "mean ± sample std over seeds.</p>",
         f"<p><strong>Best configuration (by dev {escape(metric)}, mean over seeds): "
-        f"{escape(summary['best'] or 'none finished')}</strong></p>",
+        f"{escape(best_verdict(summary))}</strong></p>",
         f"<h2>{escape(summary.get('dev_title', DEV_TITLE))}</h2>",
         _table(final_table(summary, "dev")),
         "<h2>Test (final) — reported only, not used for any choice</h2>",

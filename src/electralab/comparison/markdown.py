@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write
-from .tables import Table, bootstrap_table, differences_table, epoch_table, failures, final_table
+from .tables import Table, best_verdict, bootstrap_table, differences_table, epoch_table, failures, final_table
 
 DEV_TITLE = "Dev (final, best checkpoint)"
 NO_BOOTSTRAP = "Not available (needs single-label `predictions/test.jsonl` in every run)."
@@ -38,7 +38,7 @@ def write_markdown(path: Path, summary: dict[str, Any], extra: Sequence[tuple[st
         f"{summary['runs_finished']} of {summary['runs_planned']} runs finished, {summary['runs_failed']} failed; "
         f"seeds {', '.join(map(str, summary['seeds']))}; mean ± sample std over seeds.",
         "",
-        f"**Best configuration (by dev {metric}, mean over seeds): {summary['best'] or 'none finished'}**",
+        f"**Best configuration (by dev {metric}, mean over seeds): {best_verdict(summary)}**",
         "",
         f"## {summary.get('dev_title', DEV_TITLE)}",
         *_markdown(final_table(summary, "dev")),

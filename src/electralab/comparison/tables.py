@@ -20,6 +20,20 @@ def final_table(summary: dict[str, Any], split: str) -> Table:
     return ["configuration", "runs", *names], rows
 
 
+def best_verdict(summary: dict[str, Any]) -> str:
+    """The best configuration by dev, and whether dev separates it from the others beyond the seed spread."""
+    best = summary["best"]
+    if not best:
+        return "none finished"
+    dev = [diff for diff in summary["differences"] if diff["split"] == "dev"]
+    close = [diff["configuration"] for diff in dev if diff["exceeds_spread"] is False]
+    if close:
+        return f"{best}, within the seed spread of {', '.join(close)} on dev: these are not told apart"
+    if any(diff["exceeds_spread"] is None for diff in dev):
+        return f"{best} (one seed: no spread to judge the differences by)"
+    return f"{best}, ahead of every other configuration by more than the seed spread on dev" if dev else best
+
+
 def epoch_table(summary: dict[str, Any], field: str) -> Table:
     """Per configuration, the chosen metric after each epoch (``dev_per_epoch`` or ``test_per_epoch``)."""
     metric = summary["metric"]
