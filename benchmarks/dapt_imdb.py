@@ -34,7 +34,7 @@ def write_corpus(out: Path) -> Path:
     return path
 
 
-def adapt(model: str, corpus: Path, out: Path, args: argparse.Namespace):
+def adapt(model: str, corpus: Path, out: Path, lr: float, args: argparse.Namespace):
     config = build_pretrain_config(
         overrides=[
             f"model.discriminator={model}",
@@ -44,7 +44,7 @@ def adapt(model: str, corpus: Path, out: Path, args: argparse.Namespace):
             f"corpus.max_length={args.max_length}",
             f"train.max_steps={args.steps}",
             f"train.batch_size={args.batch_size}",
-            f"train.learning_rate={args.pretrain_lr_value}",
+            f"train.learning_rate={lr}",
             f"train.warmup_steps={args.steps // 10}",
             f"train.precision={args.precision}",
             f"train.logging_steps={max(5, args.steps // 30)}",
@@ -135,13 +135,13 @@ def main() -> None:
             raise SystemExit(f"{args.baseline}: its fine-tune settings or seeds differ from this run's")
     else:
         original = [fine_tune_imdb(minilm, "original", seed, out, args) for seed in seeds]
+    baseline = spread(original)
     adapted = []
     for lr in (float(value) for value in args.pretrain_lr.split(",")):
-        args.pretrain_lr_value = lr
         name = f"adapted-lr{lr:g}" + ("-warm-generator" if args.generator_init == "discriminator" else "")
-        result = adapt(minilm, corpus, out / name, args)
+        result = adapt(minilm, corpus, out / name, lr, args)
         rows = [fine_tune_imdb(result.discriminator_dir, name, seed, out, args) for seed in seeds]
-        gain = spread(rows)["test_accuracy_mean"] - spread(original)["test_accuracy_mean"]
+        scores = spread(rows)
         adapted.append(
             {
                 "pretraining": {
@@ -156,17 +156,17 @@ def main() -> None:
                 },
                 "diagnostics_over_steps": diagnostics_curve(result.run_dir),
                 "rows": rows,
-                **spread(rows),
-                "gain_points": round(100 * gain, 2),
+                **scores,
+                "gain_points": round(100 * (scores["test_accuracy_mean"] - baseline["test_accuracy_mean"]), 2),
             }
         )
-        print(f"lr {lr:g}: {spread(rows)} vs original {spread(original)}", flush=True)
+        print(f"lr {lr:g}: {scores} vs original {baseline}", flush=True)
     save_result(
         args.result,
         {
             "cpu": cpu_description(),
             "fine_tune": fine_tune_settings,
-            "original": {"rows": original, **spread(original), "from": args.baseline or "this run"},
+            "original": {"rows": original, **baseline, "from": args.baseline or "this run"},
             "adapted": adapted,
         },
     )

@@ -124,14 +124,18 @@ class ModelPair:
         return int(self.discriminator.config.hidden_size)
 
 
+def discriminator_encoder(discriminator: Discriminator) -> PreTrainedModel:
+    """The discriminator's encoder without its replaced-token-detection head."""
+    return discriminator.electra if isinstance(discriminator, ElectraForPreTraining) else discriminator.encoder
+
+
 def discriminator_embeddings(discriminator: Discriminator) -> nn.Module:
     """The embedding block the generator shares."""
-    if isinstance(discriminator, ElectraForPreTraining):
-        return discriminator.electra.embeddings
-    embeddings = getattr(discriminator.encoder, "embeddings", None)
+    encoder = discriminator_encoder(discriminator)
+    embeddings = getattr(encoder, "embeddings", None)
     if embeddings is None or not isinstance(getattr(embeddings, "word_embeddings", None), nn.Embedding):
         raise ModelLoadError(
-            f"the discriminator ({type(discriminator.encoder).__name__}) has no embeddings.word_embeddings table "
+            f"the discriminator ({type(encoder).__name__}) has no embeddings.word_embeddings table "
             "the generator could share; pass a BERT/RoBERTa/ELECTRA-style encoder"
         )
     return embeddings
@@ -187,7 +191,7 @@ def copy_lower_layers(generator: ElectraForMaskedLM, discriminator: Discriminato
     Raises:
         ModelLoadError: If the discriminator's layers are not BERT/ELECTRA/RoBERTa-style layers of that shape.
     """
-    base = discriminator.electra if isinstance(discriminator, ElectraForPreTraining) else discriminator.encoder
+    base = discriminator_encoder(discriminator)
     layers = getattr(getattr(base, "encoder", None), "layer", None)
     targets = generator.electra.encoder.layer
     if not isinstance(layers, nn.ModuleList) or len(layers) < len(targets):
