@@ -1,5 +1,6 @@
 """Does the fast recipe cost accuracy? The same fine-tune twice, side by side in one process: fp32 with the
-Trainer's length grouping vs bf16 autocast with length-bucketed batches (same model, rows, seed, recipe).
+Trainer's length grouping vs bf16 autocast with length-bucketed batches (same model, rows, seed, recipe); the
+recipes name their dropout masks (torch's own, or electralab's CPU default: NumPy's SFC64 generator).
 
 Default model: the discriminator pretrained from scratch by `pretrain_nsmc.py` (ELECTRA-small-shaped).
 
@@ -16,14 +17,18 @@ from pathlib import Path
 
 from common import ROOT, SHARED, cpu_description, fine_tune, save_result
 
+TORCH_MASKS = "train.dropout_masks=torch"
 RECIPES = {
-    "fp32 + group_by_length": ["train.precision=fp32", "train.batching=group_by_length"],
-    "bf16 + length_buckets": ["train.precision=bf16", "train.batching=length_buckets"],
+    "fp32 + group_by_length": ["train.precision=fp32", "train.batching=group_by_length", TORCH_MASKS],
+    "bf16 + length_buckets": ["train.precision=bf16", "train.batching=length_buckets", TORCH_MASKS],
+    # the fast recipe as electralab runs it by default on a CPU: dropout masks from its CPU generator
+    "bf16 + length_buckets + fast masks": ["train.precision=bf16", "train.batching=length_buckets"],
     # faster on a CPU, but trained a worse model (see BENCHMARKS.md), hence not what model.attention=auto picks
     "bf16 + length_buckets + eager attention": [
         "train.precision=bf16",
         "train.batching=length_buckets",
         "model.attention=eager",
+        TORCH_MASKS,
     ],
 }
 

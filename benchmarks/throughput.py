@@ -6,8 +6,9 @@ timed over the same number of optimiser steps after a warm-up):
   hf-group     (b) the plain Trainer as people run it: dynamic padding + group_by_length, fp32
   hf-same      (c) the plain Trainer (AutoModelForSequenceClassification, fp32) on exactly the batches every
                ours-* case sees (electralab's length buckets, same seed): equal work per step, the baseline
-  ours-fp32    electralab, length-bucketed batches, fp32
+  ours-fp32    electralab, length-bucketed batches, fp32 (its CPU default: dropout masks from its own generator)
   ours-bf16    electralab, length-bucketed batches, bf16 autocast, the model's attention (SDPA)
+  ours-*-torchmasks  the same with torch's own dropout masks (train.dropout_masks=torch; electralab before them)
   ours-*-compile  the same with train.compile=true (torch.compile, dynamic shapes; compiling falls in the warm-up)
   ours-bf16-eager, ours-bf16-checkpointing  plain matmul attention; gradient checkpointing (by --cases)
   <case>-keepmem  the case with glibc keeping freed memory (mallopt; an experiment, by --cases)
@@ -386,7 +387,7 @@ def with_ratios(inference: list[dict]) -> list[dict]:
 
 
 EXTRA = {"eager": "model.attention=eager", "checkpointing": "train.gradient_checkpointing=true",
-         "compile": "train.compile=true"}  # fmt: skip
+         "compile": "train.compile=true", "torchmasks": "train.dropout_masks=torch"}  # fmt: skip
 """Case-name suffixes of ``ours-<precision>-...`` and the overrides they add."""
 CASES = ("hf-group", "hf-same", "ours-fp32", "ours-bf16", "ours-fp32-compile", "ours-bf16-compile")
 

@@ -136,6 +136,9 @@ class PretrainTrainConfig:
     """Recompute both models' layer activations in the backward pass: less memory for more compute."""
     precision: Literal["fp32", "bf16", "fp16", "auto"] = "fp32"
     """Mixed precision: bf16/fp16 where the hardware has it; auto picks bf16 on CUDA with bf16 support."""
+    dropout_masks: Literal["auto", "torch"] = "auto"
+    """How dropout draws its masks: auto — NumPy's SFC64 generator seeded by torch's on a CPU (same keep rate,
+    cheaper to draw), torch's own on a GPU and with train.compile; torch — torch's own everywhere."""
     save_steps: int = 1000
     """Steps between checkpoints."""
     keep_checkpoints: int = 2

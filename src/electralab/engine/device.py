@@ -36,3 +36,13 @@ def precision_flags(precision: str) -> tuple[bool, bool]:
     if precision == "bf16" and not torch.cuda.is_available() and not cpu_has_bf16():
         raise ConfigError("train.precision=bf16: this CPU has no bf16 support (AVX-512 BF16 or AMX); use fp32")
     return precision == "bf16", precision == "fp16"
+
+
+def fast_dropout_wanted(train: object) -> bool:
+    """Whether a run's dropout should draw its masks with electralab's CPU generator (``train.dropout_masks=auto``).
+
+    On CUDA torch's fused dropout is already fast; ``torch.compile`` generates its own dropout kernels.
+    """
+    if getattr(train, "dropout_masks", "torch") != "auto" or getattr(train, "compile", False):
+        return False
+    return not torch.cuda.is_available()

@@ -23,6 +23,7 @@ from ..engine.arguments import shared_arguments
 from ..files import write_json
 from ..tasks import Task, TrainingParts
 from ..tasks.sequence import recipe_arguments, recipe_callbacks
+from ..training.recipe import cpu_dropout
 from .space import Parameter, decode_choice, trial_config
 
 SEARCH_ARGUMENTS = {"save_strategy": "no", "load_best_model_at_end": False}
@@ -102,6 +103,7 @@ class Trials:
         config = self.config(trial)
         self.best = None
         model = self.task.fresh_model(config, self.parts.state)
+        cpu_dropout(config.train, model)
         for key in _TRAINER_SETTINGS:
             setattr(self.trainer, key, getattr(config.train, key))
         self._preset_arguments(trial)

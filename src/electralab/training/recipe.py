@@ -21,10 +21,11 @@ from transformers import EvalPrediction, TrainerCallback, set_seed
 from ..config import load_yaml, save_yaml
 from ..engine.arguments import build_training_arguments, check_trackers
 from ..engine.checkpoints import newest_good_checkpoint, resolve_best_checkpoint
-from ..engine.device import use_cpu
+from ..engine.device import fast_dropout_wanted, use_cpu
 from ..engine.rundir import CHECKPOINTS, check_output_dir, complete_checkpoints, new_run_dir
 from ..errors import ConfigError
 from ..files import write_json
+from ..models.dropout import use_fast_dropout
 from ..results import RunResult
 from ..tasks import Task, TrainingParts, get_task
 from .pruning import prune_checkpoints
@@ -44,6 +45,15 @@ def shared_run_dir(processes: PartialState, output_dir: str, run_name: str) -> P
     if processes.num_processes > 1:
         broadcast_object_list(holder)
     return Path(holder[0])
+
+
+def cpu_dropout(train: Any, model: Any) -> list[str]:
+    """Cheaper dropout masks for ``model`` where ``train.dropout_masks`` wants them; the note to print."""
+    if not fast_dropout_wanted(train):
+        return []
+    layers, attention = use_fast_dropout(model)
+    where = f"{layers} dropout layers" + (" and the attention probabilities" if attention else "")
+    return [f"dropout masks: electralab's CPU generator ({where}; train.dropout_masks=torch for torch's own)"]
 
 
 def counting_rows(compute_metrics: Callable[[EvalPrediction], dict]) -> Callable[[EvalPrediction], dict]:
@@ -97,6 +107,7 @@ def run(
         check_output_dir(config.output_dir)
     set_seed(config.train.seed)
     parts = task.build(config)  # everything that can fail on the user's input fails here, before any folder
+    parts.notes.extend(cpu_dropout(config.train, parts.model))
     processes = distributed_state()
     console.quiet = not processes.is_main_process
     run_dir = resume_dir or shared_run_dir(processes, config.output_dir, run_name or task.run_prefix)
