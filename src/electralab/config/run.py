@@ -271,8 +271,8 @@ class TrainConfig:
     less per-op overhead; the first steps pay the compilation (BENCHMARKS.md, training speed)."""
     dropout_masks: Literal["auto", "torch"] = "auto"
     """How dropout draws its masks: auto — on a CPU, from NumPy's SFC64 generator seeded by torch's (same keep
-    rate 1 - p and scaling, ~6x cheaper to draw than torch's serial generator, also for the attention
-    probabilities; a small encoder's training step ~15% shorter), torch's own on a GPU and with train.compile;
+    rate 1 - p and scaling, far cheaper to draw than torch's serial generator, also for the attention
+    probabilities: a small encoder's training step 1.12x faster), torch's own on a GPU and with train.compile;
     torch — torch's own everywhere (BENCHMARKS.md, training speed)."""
     batching: Literal["length_buckets", "group_by_length", "random"] = "group_by_length"
     """Training batches (all with dynamic padding): length_buckets (sorted by length, batch order shuffled:
