@@ -5,8 +5,9 @@ on a 2-core Xeon): 1.1 ms for one 32 × 17 × 256 activation, ~30 ms of a small 
 step (BENCHMARKS.md, training speed). :class:`FastDropout` keeps ``nn.Dropout``'s meaning — each element kept
 with probability 1 − p (to 1/65,536) and scaled by 1 / (1 − p) in the input's dtype, fresh masks every call,
 the identity in eval mode — and draws the masks with NumPy's SFC64 generator, 64 random bits per four elements
-(~0.2 ms for the same activation). Each call's generator is seeded from torch's, so ``train.seed`` and the RNG
-state saved in checkpoints decide the masks, as they do torch's.
+(the same activation: forward 0.24 ms instead of 1.1 ms, with the backward 0.5 ms instead of 1.2 ms). Each
+call's generator is seeded from torch's, so ``train.seed`` and the RNG state saved in checkpoints decide the
+masks, as they do torch's.
 
 Attention-probability dropout happens inside ``scaled_dot_product_attention`` (SDPA), where torch draws the mask
 itself; :func:`attention` is SDPA's math path as torch runs it on a CPU (float32 scores, softmax, dropout, the

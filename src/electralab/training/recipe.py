@@ -53,7 +53,7 @@ def cpu_dropout(train: Any, model: Any) -> list[str]:
         return []
     layers, attention = use_fast_dropout(model)
     where = f"{layers} dropout layers" + (" and the attention probabilities" if attention else "")
-    return [f"dropout masks: electralab's CPU generator ({where}; train.dropout_masks=torch for torch's own)"]
+    return [f"dropout masks: drawn by electralab on the CPU ({where}; train.dropout_masks=torch for torch masks)"]
 
 
 def counting_rows(compute_metrics: Callable[[EvalPrediction], dict]) -> Callable[[EvalPrediction], dict]:
