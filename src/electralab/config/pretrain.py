@@ -138,7 +138,7 @@ class PretrainTrainConfig:
     """Mixed precision: bf16/fp16 where the hardware has it; auto picks bf16 on CUDA with bf16 support."""
     dropout_masks: Literal["auto", "torch"] = "auto"
     """How dropout draws its masks: auto — NumPy's SFC64 generator seeded by torch's on a CPU (same keep rate,
-    cheaper to draw), torch's own on a GPU and with train.compile; torch — torch's own everywhere."""
+    cheaper to draw), torch's own on a GPU; torch — torch's own everywhere."""
     save_steps: int = 1000
     """Steps between checkpoints."""
     keep_checkpoints: int = 2
