@@ -66,7 +66,7 @@ def test_planted_problems_are_found_in_exactly_their_numbers(planted, toy_encode
     lengths = report["lengths"]["train"]
     assert lengths["truncated_rows"] == 1 and lengths["max"] == 42
     assert report["labels"]["train"]["counts"] == {"negative": 7, "positive": 6}
-    assert any("test: 2 rows (50.0%; 2 distinct texts) also occur in train" in line for line in report["findings"])
+    assert any("test: 2 rows (50.0%; 2 distinct texts) also in train" in line for line in report["findings"])
     html = (folder / "check.html").read_text(encoding="utf-8")
     assert "Leakage between splits" in html and "a good movie" in html and (folder / "check_lengths.png").is_file()
 
@@ -98,7 +98,7 @@ def test_train_reports_the_checks_and_deduplicate_drops_leaked_rows(toy_encoder,
     _, clean = metrics("clean", "data.deduplicate=both")
     assert clean["run"]["deduplicated"] == {"train": 20, "dev": 0, "test": 15}
     assert clean["test"]["rows"] == 45 and clean["run"]["train_rows"] + clean["run"]["dev_rows"] == 300
-    assert not any("also occur in train" in line for line in clean["run"]["data_check"])
+    assert not any("also in train" in line for line in clean["run"]["data_check"])
 
 
 def test_check_splits_without_labels_counts_hashes_only():
@@ -141,8 +141,8 @@ def test_tag_sequences_conflict_by_order_and_training_notes_them(tmp_path, toy_e
     assert main(["train", "--output-dir", str(tmp_path / "out"), *train]) == 0
     (run,) = (tmp_path / "out").iterdir()
     found = json.loads((run / "metrics.json").read_text(encoding="utf-8"))["run"]["data_check"]
-    assert "train: 1 texts appear with different labels (2 rows)" in found
-    assert any(line.startswith("test: 1 rows (50.0%; 1 distinct texts) also occur in train") for line in found)
+    assert "train: 1 text appears with different labels (2 rows)" in found
+    assert any(line.startswith("test: 1 row (50.0%; 1 distinct text) also in train") for line in found)
     assert main(["train", "--output-dir", str(tmp_path / "dedup"), *train, "data.deduplicate=both"]) == 2
     assert "dev: no sentences left after data.deduplicate=both (all 1 repeat train)" in capsys.readouterr().err
     (data / "valid.txt").write_text(sentence + "choi X X B-PER\n\n", encoding="utf-8")

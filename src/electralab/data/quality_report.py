@@ -116,38 +116,52 @@ def _resolve_examples(report: dict[str, Any], splits: dict[str, Dataset]) -> Non
                 example["text"] = texts.get(example.pop("key"), "?")
 
 
+def _count(number: int, noun: str, verb: str = "") -> str:
+    """``1 row repeats`` / ``2 rows repeat``: the number with its noun (and verb) in the right number."""
+    one = number == 1
+    words = [f"{number:,}", noun if one else f"{noun}s"]
+    if verb:
+        words.append(f"{verb}s" if one else verb)
+    return " ".join(words)
+
+
 def findings(report: dict[str, Any]) -> list[str]:
     """The problems worth reading, one line each (nothing when the data is clean)."""
     lines = []
     for name, split in report["splits"].items():
         if split["empty"]:
-            lines.append(f"{name}: {split['empty']} empty or whitespace-only texts")
+            lines.append(f"{name}: {_count(split['empty'], 'empty or whitespace-only text')}")
     for name, found in report["duplicates"].items():
         if found["exact_rows"]:
             lines.append(
-                f"{name}: {found['exact_rows']:,} rows repeat an earlier text ({found['exact_texts']:,} texts occur "
-                f"more than once; {found['normalised_rows']:,} after normalising case, spaces and Unicode)"
+                f"{name}: {_count(found['exact_rows'], 'row', 'repeat')} an earlier text "
+                f"({_count(found['exact_texts'], 'text', 'occur')} more than once; {found['normalised_rows']:,} after "
+                "normalising case, spaces and Unicode)"
             )
     for pair, found in report["leakage"].items():
         source, target = pair.split("->")
         if found["rows"]:
             lines.append(
-                f"{target}: {found['rows']:,} rows ({found['share']:.1%}; {found['texts']:,} distinct texts) also "
-                f"occur in {source} — leakage; data.deduplicate=leakage drops them"
+                f"{target}: {_count(found['rows'], 'row')} ({found['share']:.1%}; "
+                f"{_count(found['texts'], 'distinct text')}) also in {source} — leakage; "
+                "data.deduplicate=leakage drops them"
             )
     for where, found in report["conflicts"].items():
         if found["texts"]:
-            lines.append(f"{where}: {found['texts']:,} texts appear with different labels ({found['rows']:,} rows)")
+            lines.append(
+                f"{where}: {_count(found['texts'], 'text', 'appear')} with different labels "
+                f"({_count(found['rows'], 'row')})"
+            )
     for name, found in report.get("lengths", {}).items():
         if found.get("truncated_rows"):
             lines.append(
-                f"{name}: {found['truncated_rows']:,} texts ({found['truncated_share']:.1%}) are longer than "
-                f"data.max_length={found['max_length']} tokens and get truncated (longest {found['max']})"
+                f"{name}: {_count(found['truncated_rows'], 'text')} ({found['truncated_share']:.1%}) longer than "
+                f"data.max_length={found['max_length']} tokens, truncated (longest {found['max']})"
             )
     for name, found in report.get("characters", {}).items():
         for kind in ("control", "replacement_character", "mojibake", "mixed_script_word"):
             if found[kind]:
-                lines.append(f"{name}: {found[kind]:,} texts with {kind.replace('_', ' ')}s")
+                lines.append(f"{name}: {_count(found[kind], 'text')} with {kind.replace('_', ' ')}s")
     coverage = report.get("tokenizer") or {}
     if coverage.get("unk_rate", 0) > 0.01:
         lines.append(f"tokenizer: {coverage['unk_rate']:.1%} of train tokens are [UNK]")
