@@ -356,12 +356,10 @@ def inference_cases(model_dir: Path, texts: list[str], max_length: int, rounds: 
         return lambda part: predictor.logits(part).argmax(-1)
 
     def compiled(precision: str):
-        """``torch.compile`` (dynamic shapes) on our batching; compiling is left out of the time: one pass over the
-        texts and one text alone (dynamic shapes still specialise a batch of one: a second graph, ~25 s on 2 cores),
-        so the rounds time the steady state of a long-running predictor."""
+        """``torch.compile`` (dynamic shapes) on our batching; compiling, one pass over the texts, is left out of the
+        time, so the rounds time the steady state of a long-running predictor."""
         predictor = Predictor(model, tokenizer, max_length, precision=precision, compile=True)
         predictor.logits(texts)
-        predictor.logits(texts[:1])
         return lambda part: predictor.logits(part).argmax(-1)
 
     cases = {

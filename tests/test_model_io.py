@@ -94,5 +94,9 @@ def test_predictor_precisions_and_compile_agree_with_fp32(toy_encoder):
     compiled = Predictor(model, tokenizer, 32, compile=True)
     assert compiled.model is model, "the compiled module wraps the model, which keeps its config and weights"
     np.testing.assert_allclose(compiled.logits(texts, batch_size=16), fp32, rtol=1e-4, atol=1e-5)
+    graphs = torch._dynamo.utils.counters["stats"]["unique_graphs"]
+    assert graphs >= 1, "the counter moves when a graph is compiled"
+    np.testing.assert_allclose(compiled.logits(texts[:1]), fp32[:1], rtol=1e-4, atol=1e-5)
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == graphs, "one text compiles no second graph"
     with pytest.raises(ConfigError, match="int8"):
         Predictor(model, tokenizer, 32, precision="fp16")
