@@ -12,7 +12,8 @@ timed over the same number of optimiser steps after a warm-up):
   ours-*-compile  the same with train.compile=true (torch.compile, dynamic shapes; compiling falls in the warm-up)
   ours-bf16-eager, ours-bf16-checkpointing  plain matmul attention; gradient checkpointing (by --cases)
   <case>-keepmem  the case with glibc keeping freed memory (mallopt; an experiment, by --cases)
-Every case and repeat runs in a fresh Python process (--in-process: all in this one, as before).
+Every case and repeat runs in a fresh Python process (--in-process: all in this one, as before; --paired N: all
+cases at once in this one, taking turns every N steps, each timed only while it has the turn).
 Each case records a fingerprint of the (examples, real tokens) of every batch it trained on; the result lists
 the cases whose batches equal the baseline's, so "equal work" is checked, not assumed.
 Inference cases over the test texts: pipeline("text-classification") (batch 1 and 32), a plain length-sorted
@@ -25,6 +26,7 @@ the case, and model-FLOPs utilisation (useful FLOPs on real tokens ÷ the measur
 
 Usage: python benchmarks/throughput.py [--model small|me5-small] [--data nsmc|imdb] [--steps 40] [--repeats 2]
                                       [--cases hf-group,hf-same,ours-fp32,ours-bf16,ours-bf16-compile] [--profile]
+                                      [--paired 3] [--inference-rows 0]
        python benchmarks/throughput.py --inference-only runs/x/model [--inference-rows 5000]
 """
 
@@ -120,6 +122,68 @@ class PeakRss:
         self._thread.join()
 
 
+_THREAD = threading.local()
+
+
+def own_clock() -> float:
+    """Seconds on this thread's clock: wall time, less the time it waited for its turn (``--paired``)."""
+    return time.perf_counter() - getattr(_THREAD, "waited", 0.0)
+
+
+class Turns:
+    """Training cases that run at the same time in one process, one at a time: each takes ``block`` optimiser
+    steps, then hands the turn on, so a slower minute of the machine falls on all of them alike. Each case is
+    timed on its own clock (:func:`own_clock`), which stops while it waits."""
+
+    def __init__(self, names: list[str], block: int, timeout: float = 1800) -> None:
+        self.names, self.block, self.timeout = list(names), block, timeout
+        self.turn, self.active = names[0], set(names)
+        self.changed = threading.Condition()
+        self.start = threading.Barrier(len(names), timeout=timeout)
+        self.finish = threading.Barrier(len(names), timeout=timeout)
+
+    def wait(self, name: str) -> None:
+        started = time.perf_counter()
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.turn == name, self.timeout):
+                raise TimeoutError(f"{name} waited {self.timeout} s for its turn")
+        _THREAD.waited = getattr(_THREAD, "waited", 0.0) + time.perf_counter() - started
+
+    def hand_on(self, name: str) -> None:
+        with self.changed:
+            if name in self.active:  # the next active case after this one
+                order = self.names[self.names.index(name) + 1 :] + self.names[: self.names.index(name) + 1]
+                self.turn = next(n for n in order if n in self.active)
+            self.changed.notify_all()
+
+    def leave(self, name: str) -> None:
+        self.hand_on(name)
+        with self.changed:
+            self.active.discard(name)
+            if self.turn == name and self.active:
+                self.turn = next(n for n in self.names if n in self.active)
+            self.changed.notify_all()
+
+    def callback(self, name: str) -> TrainerCallback:
+        turns = self
+
+        class TakeTurns(TrainerCallback):
+            def on_train_begin(self, args, state, control, **kwargs):
+                turns.start.wait()  # every case set up (data, model) before any trains
+                turns.wait(name)
+
+            def on_step_end(self, args, state, control, **kwargs):
+                if state.global_step % turns.block == 0 and state.global_step < state.max_steps:
+                    turns.hand_on(name)
+                    turns.wait(name)
+
+            def on_train_end(self, args, state, control, **kwargs):
+                turns.leave(name)
+                turns.finish.wait()  # nobody evaluates while another case is still timed
+
+        return TakeTurns()
+
+
 class StepMeter(TrainerCallback):
     """Times optimiser steps and counts the real and processed tokens the model saw (a forward pre-hook)."""
 
@@ -128,10 +192,13 @@ class StepMeter(TrainerCallback):
         self.real = self.processed = self.samples = 0
         self.marks: list[tuple[float, int, int, int]] = []
         self.batches: list[tuple[int, int]] = []  # (examples, real tokens) of each training forward
+        self.autocast: set[str] = set()  # dtypes CPU autocast ran the model's forwards in
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         def count(module, positional, keyword):
             mask = keyword.get("attention_mask")
+            if torch.is_autocast_enabled("cpu"):
+                self.autocast.add(str(torch.get_autocast_dtype("cpu")).removeprefix("torch."))
             if module.training and mask is not None:
                 self.real += int(mask.sum())
                 self.processed += mask.numel()
@@ -141,7 +208,7 @@ class StepMeter(TrainerCallback):
         self._hook = model.register_forward_pre_hook(count, with_kwargs=True)
 
     def on_step_end(self, args, state, control, **kwargs):
-        self.marks.append((time.perf_counter(), self.samples, self.real, self.processed))
+        self.marks.append((own_clock(), self.samples, self.real, self.processed))
 
     def on_train_end(self, args, state, control, **kwargs):
         self._hook.remove()
@@ -156,6 +223,7 @@ class StepMeter(TrainerCallback):
             "real_token_share": (r1 - r0) / (p1 - p0),
             "mean_real_length": (r1 - r0) / (s1 - s0),
             "batches_fingerprint": hashlib.sha1(repr(self.batches).encode()).hexdigest()[:12],
+            "autocast": sorted(self.autocast) or ["off"],
         }
 
 
@@ -432,16 +500,46 @@ def profile_steps(model: str, data: dict, args, out: Path, count: int = 5) -> di
     return tables
 
 
-def run_case(case: str, model: str | Path, data: dict, args, out: Path) -> dict:
+def run_case(case: str, model: str | Path, data: dict, args, out: Path, callbacks=()) -> dict:
     """One timed training case; an electralab case's row also names its trained model folder (``model_dir``)."""
     if case.endswith("-keepmem"):
         keep_freed_memory()
         case = case.removesuffix("-keepmem")
     if case.startswith("hf"):
-        return train_reference(str(model), data, args, out, padded=case == "hf-pad", same_batches=case == "hf-same")
+        same = case == "hf-same"
+        return train_reference(str(model), data, args, out, case == "hf-pad", same, callbacks=callbacks)
     extra = [EXTRA[part] for part in case.split("-")[2:]]
-    row, trained = train_ours(str(model), data, args, out, case.split("-")[1], args.steps, extra)
+    row, trained = train_ours(str(model), data, args, out, case.split("-")[1], args.steps, extra, callbacks)
     return {**row, "model_dir": str(trained)}
+
+
+def paired_cases(cases: list[str], model: str | Path, data: dict, args, out: Path) -> dict[str, dict]:
+    """All ``cases`` training at once in this process, taking turns every ``--paired`` steps (:class:`Turns`)."""
+    turns = Turns(cases, args.paired)
+    rows: dict[str, dict] = {}
+    failures: list[BaseException] = []
+
+    def run(case: str) -> None:
+        try:
+            rows[case] = run_case(case, model, data, args, out / case, callbacks=[turns.callback(case)])
+        except BaseException as error:  # noqa: BLE001 — reported below, after the other cases stop
+            failures.append(error)
+            turns.start.abort()
+            turns.finish.abort()
+            turns.leave(case)
+
+    threads = [threading.Thread(target=run, args=(case,), name=case) for case in cases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    for case, row in rows.items():  # accelerate's state is shared: check each case ran in its own precision
+        wanted = ["bfloat16"] if "bf16" in case else ["off"]
+        if row["autocast"] != wanted:
+            raise SystemExit(f"--paired: {case} ran its forwards under autocast {row['autocast']}, not {wanted}")
+    return rows
 
 
 def keep_freed_memory() -> None:
@@ -498,7 +596,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--train-rows", type=int, default=20_000)
     parser.add_argument("--test-rows", type=int, default=2_000)
-    parser.add_argument("--inference-rows", type=int, default=2_000)
+    parser.add_argument("--inference-rows", type=int, default=2_000, help="test texts for inference (0: none)")
     parser.add_argument(
         "--inference-rounds", type=int, default=4, help="interleaved parts the inference cases alternate over"
     )
@@ -514,6 +612,14 @@ def main() -> None:
         action="store_true",
         help="run every case in this process (default: each case and repeat in a fresh process)",
     )
+    parser.add_argument(
+        "--paired",
+        type=int,
+        default=0,
+        metavar="STEPS",
+        help="run the cases at the same time in this process, taking turns every STEPS optimiser steps, each timed "
+        "only while it has the turn (a drift-proof ratio); default: one case after another",
+    )
     parser.add_argument("--one-case", help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", help=argparse.SUPPRESS)
     parser.add_argument("--row-file", help=argparse.SUPPRESS)
@@ -523,8 +629,8 @@ def main() -> None:
     args.cases = args.cases.split(",")
     unknown = [c for c in args.cases if not (c.removesuffix("-keepmem") in ("hf-pad", "hf-group", "hf-same")
                                              or c.startswith("ours-"))]  # fmt: skip
-    if args.in_process and any(case.endswith("-keepmem") for case in args.cases):
-        parser.error("*-keepmem cases change the whole process's allocator: run them without --in-process")
+    if (args.in_process or args.paired) and any(case.endswith("-keepmem") for case in args.cases):
+        parser.error("*-keepmem cases change the whole process's allocator: run them without --in-process/--paired")
     if unknown:
         parser.error(f"unknown cases {unknown}: hf-pad, hf-group, hf-same or ours-<fp32|bf16>[-eager|-compile|...]")
     if args.inference_only:
@@ -551,6 +657,12 @@ def main() -> None:
     runs: dict[str, list[dict]] = {case: [] for case in args.cases}
     model_dir = None
     for repeat in range(args.repeats):  # the cases alternate, so a slower minute of the machine hits all of them
+        if args.paired:
+            for case, row in paired_cases(args.cases, model, data, args, out / f"paired{repeat + 1}").items():
+                model_dir = model_dir or row.pop("model_dir", None)
+                runs[case].append(row)
+                print(f"repeat {repeat + 1}/{args.repeats} (paired)", case, row, flush=True)
+            continue
         for case in args.cases:
             row = run_case(case, model, data, args, out) if args.in_process else case_in_own_process(case, model)
             model_dir = model_dir or row.pop("model_dir", None)
@@ -570,8 +682,10 @@ def main() -> None:
     profiles = profile_steps(model, data, args, out) if args.profile else {}
     same_work = sorted(case for case, seen in fingerprints.items() if seen == fingerprints[baseline])
 
-    texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
-    inference = with_ratios(inference_cases(Path(model_dir), texts, data["max_length"], args.inference_rounds))
+    inference = []
+    if args.inference_rows and model_dir:  # --inference-rows 0: training only
+        texts = read_split(data["preset"], data["dir"] / data["test"], max_rows=args.inference_rows)["text"][:]
+        inference = with_ratios(inference_cases(Path(model_dir), texts, data["max_length"], args.inference_rounds))
     save_result(
         args.result or f"throughput_{args.model}_{args.data}",
         {
