@@ -149,19 +149,22 @@ class Turns:
                 raise TimeoutError(f"{name} waited {self.timeout} s for its turn")
         _THREAD.waited = getattr(_THREAD, "waited", 0.0) + time.perf_counter() - started
 
+    def _after(self, name: str) -> str:
+        """The next active case after ``name`` in the cases' order (``name`` itself when it is the only one)."""
+        at = self.names.index(name) + 1
+        return next(n for n in self.names[at:] + self.names[:at] if n in self.active)
+
     def hand_on(self, name: str) -> None:
         with self.changed:
-            if name in self.active:  # the next active case after this one
-                order = self.names[self.names.index(name) + 1 :] + self.names[: self.names.index(name) + 1]
-                self.turn = next(n for n in order if n in self.active)
+            self.turn = self._after(name)
             self.changed.notify_all()
 
     def leave(self, name: str) -> None:
-        self.hand_on(name)
+        """``name`` is done (or failed): it takes no more turns, and hands on the turn if it holds it."""
         with self.changed:
             self.active.discard(name)
             if self.turn == name and self.active:
-                self.turn = next(n for n in self.names if n in self.active)
+                self.turn = self._after(name)
             self.changed.notify_all()
 
     def callback(self, name: str) -> TrainerCallback:
