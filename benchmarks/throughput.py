@@ -198,23 +198,28 @@ class StepMeter(TrainerCallback):
         self.autocast: set[str] = set()  # dtypes CPU autocast ran the model's forwards in
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
-        def count(module, positional, keyword):
-            mask = keyword.get("attention_mask")
+        def precision(module, positional):  # inside the forward, where accelerate's autocast wraps it
             if torch.is_autocast_enabled("cpu"):
                 self.autocast.add(str(torch.get_autocast_dtype("cpu")).removeprefix("torch."))
+
+        def count(module, positional, keyword):
+            mask = keyword.get("attention_mask")
             if module.training and mask is not None:
                 self.real += int(mask.sum())
                 self.processed += mask.numel()
                 self.samples += mask.shape[0]
                 self.batches.append((mask.shape[0], int(mask.sum())))
 
-        self._hook = model.register_forward_pre_hook(count, with_kwargs=True)
+        first_linear = next(module for module in model.modules() if isinstance(module, torch.nn.Linear))
+        self._hooks = [model.register_forward_pre_hook(count, with_kwargs=True),
+                       first_linear.register_forward_pre_hook(precision)]  # fmt: skip
 
     def on_step_end(self, args, state, control, **kwargs):
         self.marks.append((own_clock(), self.samples, self.real, self.processed))
 
     def on_train_end(self, args, state, control, **kwargs):
-        self._hook.remove()
+        for hook in self._hooks:
+            hook.remove()
 
     def summary(self) -> dict:
         (t0, s0, r0, p0), (t1, s1, r1, p1) = self.marks[self.warmup - 1], self.marks[-1]
@@ -518,6 +523,7 @@ def run_case(case: str, model: str | Path, data: dict, args, out: Path, callback
 
 def paired_cases(cases: list[str], model: str | Path, data: dict, args, out: Path) -> dict[str, dict]:
     """All ``cases`` training at once in this process, taking turns every ``--paired`` steps (:class:`Turns`)."""
+    accelerate_state_per_thread()
     turns = Turns(cases, args.paired)
     rows: dict[str, dict] = {}
     failures: list[BaseException] = []
@@ -543,6 +549,19 @@ def paired_cases(cases: list[str], model: str | Path, data: dict, args, out: Pat
         if row["autocast"] != wanted:
             raise SystemExit(f"--paired: {case} ran its forwards under autocast {row['autocast']}, not {wanted}")
     return rows
+
+
+def accelerate_state_per_thread() -> None:
+    """Give every thread its own accelerate state, as accelerate does for multithreaded TPUs.
+
+    accelerate keeps its state (mixed precision among it) in one dict per process, and the first Trainer built fixes
+    it for all: a bf16 case taking turns with an fp32 one would run in fp32 (the autocast check below caught it).
+    """
+    from accelerate.state import AcceleratorState, GradientState, PartialState, ThreadLocalSharedDict
+
+    for state in (PartialState, AcceleratorState, GradientState):
+        if not isinstance(state.__dict__["_shared_state"], ThreadLocalSharedDict):
+            state._shared_state = ThreadLocalSharedDict()
 
 
 def keep_freed_memory() -> None:
