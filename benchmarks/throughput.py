@@ -554,8 +554,8 @@ def paired_cases(cases: list[str], model: str | Path, data: dict, args, out: Pat
 def accelerate_state_per_thread() -> None:
     """Give every thread its own accelerate state, as accelerate does for multithreaded TPUs.
 
-    accelerate keeps its state (mixed precision among it) in one dict per process, and the first Trainer built fixes
-    it for all: a bf16 case taking turns with an fp32 one would run in fp32 (the autocast check below caught it).
+    accelerate keeps its state (mixed precision among it) in one dict per process, which every ``TrainingArguments``
+    resets: the last Trainer built would decide the precision of every case taking turns.
     """
     from accelerate.state import AcceleratorState, GradientState, PartialState, ThreadLocalSharedDict
 
