@@ -78,8 +78,9 @@ def test_run_folder_views_and_metrics(dapt_run):
         assert image.width > 600 and image.height > 300  # both panels: diagnostics and losses
     metrics = json.loads((dapt_run / "metrics.json").read_text())
     assert metrics["run"]["global_step"] == 6 and metrics["run"]["final_learning_rate"] == 0.0
-    assert metrics["run"]["learning_rate"] == 5e-4 and metrics["run"]["warmup_steps"] == 0  # 10% of 6 steps
-    assert any("paper's for training from scratch" in note for note in metrics["notes"])  # a pretrained encoder
+    # A pretrained encoder: the adaptation default (1e-4), not the paper's from-scratch 5e-4, and a note why.
+    assert metrics["run"]["learning_rate"] == 1e-4 and metrics["run"]["warmup_steps"] == 0  # 10% of 6 steps
+    assert any("the default for adapting an already pretrained encoder" in note for note in metrics["notes"])
 
 
 def test_saved_models_load_with_shared_embeddings(dapt_run):
@@ -165,8 +166,8 @@ def test_interrupted_run_resumes_with_the_same_schedule(toy_encoder, corpus, tmp
         "every logged step once, same learning rate (warmup 3, linear decay)"
     )
     # The Trainer logs the rate each step used: 3 warmup steps from 0, the peak at step 4, then linear decay.
-    assert lr_by_step(cut)[:4] == [(1, 0.0), (2, pytest.approx(5e-4 / 3)), (3, pytest.approx(1e-3 / 3)), (4, 5e-4)]
-    assert lr_by_step(cut)[-1] == (10, pytest.approx(5e-4 / 7)) and resumed["run"]["final_learning_rate"] == 0.0
+    assert lr_by_step(cut)[:4] == [(1, 0.0), (2, pytest.approx(1e-4 / 3)), (3, pytest.approx(2e-4 / 3)), (4, 1e-4)]
+    assert lr_by_step(cut)[-1] == (10, pytest.approx(1e-4 / 7)) and resumed["run"]["final_learning_rate"] == 0.0
     views = [json.loads(line)["step"] for line in (cut / "pretrain_views.jsonl").read_text().splitlines()]
     assert views == [2, 4, 6, 8, 10]
     # After training only the last checkpoint is kept (no best without evaluation), with what a resume needs.
@@ -224,8 +225,9 @@ def test_from_scratch_with_a_built_korean_vocab_and_streaming(tmp_path, capsys):
     assert discriminator.config.vocab_size == len(vocab_lines) and discriminator.config.embedding_size == 16
     html = (run_dir / "pretrain_report.html").read_text(encoding="utf-8")
     assert any(ch in html for ch in "영화재밌") and "[UNK]" not in html.split("<section>")[1].split("</p>")[0]
-    notes = json.loads((run_dir / "metrics.json").read_text())["notes"]
-    assert not any("paper's for training from scratch" in note for note in notes)  # the default fits a scratch run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["run"]["learning_rate"] == 5e-4  # from scratch: the ELECTRA paper's rate for a small model
+    assert not any("adapting an already pretrained" in m for m in metrics["notes"])
 
 
 def _fails(capsys, *argv) -> str:

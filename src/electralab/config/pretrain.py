@@ -121,7 +121,8 @@ class PretrainTrainConfig:
     grad_accumulation: int = 1
     """Gradient accumulation steps."""
     learning_rate: float | None = None
-    """Peak learning rate; default 5e-4 for small discriminators (hidden < 768), 2e-4 otherwise."""
+    """Peak learning rate; default: adapting a pretrained discriminator 1e-4; from scratch the ELECTRA paper's,
+    5e-4 for small discriminators (hidden < 768), 2e-4 otherwise."""
     warmup_steps: int | None = None
     """Linear warmup steps; default 10,000 capped at 10% of all steps."""
     weight_decay: float = 0.01
@@ -164,10 +165,15 @@ class PretrainTrainConfig:
         if self.save_steps < 1 or self.logging_steps < 1 or self.view_steps < 0:
             raise ConfigError("train.save_steps and train.logging_steps must be >= 1, train.view_steps >= 0")
 
-    def resolved_learning_rate(self, hidden_size: int) -> float:
-        """The peak learning rate: the configured one, or the paper's for this discriminator width."""
+    def resolved_learning_rate(self, hidden_size: int, from_scratch: bool) -> float:
+        """The peak learning rate: the configured one, else 1e-4 adapting a pretrained discriminator, else the paper's.
+
+        The paper's from-scratch 5e-4 made a fine-tuned MiniLM worse after adapting it to IMDB (BENCHMARKS.md).
+        """
         if self.learning_rate is not None:
             return self.learning_rate
+        if not from_scratch:
+            return 1e-4
         return 5e-4 if hidden_size < 768 else 2e-4
 
     def resolved_warmup_steps(self, total_steps: int) -> int:
