@@ -36,6 +36,7 @@ import argparse
 import ctypes
 import hashlib
 import json
+import multiprocessing
 import subprocess
 import sys
 import tempfile
@@ -131,45 +132,44 @@ def own_clock() -> float:
 
 
 class Turns:
-    """Training cases that run at the same time in one process, one at a time: each takes ``block`` optimiser
-    steps, then hands the turn on, so a slower minute of the machine falls on all of them alike. Each case is
-    timed on its own clock (:func:`own_clock`), which stops while it waits.
+    """Training cases that run at the same time, one at a time: each takes ``block`` optimiser steps, then hands the
+    turn on, so a slower minute of the machine falls on all of them alike. Each case trains in the main thread of
+    its own process (spawned; training in a worker thread ran ~35% slower in bf16 on the AMX Xeon) and is timed on
+    its own clock (:func:`own_clock`), which stops while it waits."""
 
-    Known bias, cause not found: each case trains in a worker thread, and on the AMX Xeon a case alone in a worker
-    thread ran ~35% slower in bf16 (~20% in fp32) than in the main thread, which squeezes ratios toward 1. Taking
-    turns across processes (each training in its main thread) is the fix still to build.
-    """
-
-    def __init__(self, names: list[str], block: int, timeout: float = 1800) -> None:
+    def __init__(self, names: list[str], block: int, context, timeout: float = 1800) -> None:
         self.names, self.block, self.timeout = list(names), block, timeout
-        self.turn, self.active = names[0], set(names)
-        self.changed = threading.Condition()
-        self.start = threading.Barrier(len(names), timeout=timeout)
-        self.finish = threading.Barrier(len(names), timeout=timeout)
+        self.turn = context.Value("i", 0, lock=False)  # index of the case holding the turn; guarded by changed
+        self.active = context.Array("b", [1] * len(names), lock=False)
+        self.changed = context.Condition()
+        self.start = context.Barrier(len(names), timeout=timeout)
+        self.finish = context.Barrier(len(names), timeout=timeout)
 
     def wait(self, name: str) -> None:
-        started = time.perf_counter()
+        started, index = time.perf_counter(), self.names.index(name)
         with self.changed:
-            if not self.changed.wait_for(lambda: self.turn == name, self.timeout):
+            if not self.changed.wait_for(lambda: self.turn.value == index, self.timeout):
                 raise TimeoutError(f"{name} waited {self.timeout} s for its turn")
         _THREAD.waited = getattr(_THREAD, "waited", 0.0) + time.perf_counter() - started
 
-    def _after(self, name: str) -> str:
+    def _after(self, name: str) -> int:
         """The next active case after ``name`` in the cases' order (``name`` itself when it is the only one)."""
         at = self.names.index(name) + 1
-        return next(n for n in self.names[at:] + self.names[:at] if n in self.active)
+        order = [*range(at, len(self.names)), *range(at)]
+        return next(i for i in order if self.active[i])
 
     def hand_on(self, name: str) -> None:
         with self.changed:
-            self.turn = self._after(name)
+            self.turn.value = self._after(name)
             self.changed.notify_all()
 
     def leave(self, name: str) -> None:
         """``name`` is done (or failed): it takes no more turns, and hands on the turn if it holds it."""
         with self.changed:
-            self.active.discard(name)
-            if self.turn == name and self.active:
-                self.turn = self._after(name)
+            index = self.names.index(name)
+            self.active[index] = 0
+            if self.turn.value == index and any(self.active):
+                self.turn.value = self._after(name)
             self.changed.notify_all()
 
     def callback(self, name: str) -> TrainerCallback:
@@ -527,46 +527,40 @@ def run_case(case: str, model: str | Path, data: dict, args, out: Path, callback
 
 
 def paired_cases(cases: list[str], model: str | Path, data: dict, args, out: Path) -> dict[str, dict]:
-    """All ``cases`` training at once in this process, taking turns every ``--paired`` steps (:class:`Turns`)."""
-    accelerate_state_per_thread()
-    turns = Turns(cases, args.paired)
-    rows: dict[str, dict] = {}
-    failures: list[BaseException] = []
-
-    def run(case: str) -> None:
-        try:
-            rows[case] = run_case(case, model, data, args, out / case, callbacks=[turns.callback(case)])
-        except BaseException as error:  # noqa: BLE001 — reported below, after the other cases stop
-            failures.append(error)
-            turns.start.abort()
-            turns.finish.abort()
-            turns.leave(case)
-
-    threads = [threading.Thread(target=run, args=(case,), name=case) for case in cases]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    """All ``cases`` training at once, one process each, taking turns every ``--paired`` steps (:class:`Turns`)."""
+    context = multiprocessing.get_context("spawn")
+    turns = Turns(cases, args.paired, context)
+    results = context.Queue()
+    children = [context.Process(target=_paired_case, args=(case, model, data, args, out / case, turns, results))
+                for case in cases]  # fmt: skip
+    for child in children:
+        child.start()
+    rows, failures = {}, []
+    for _ in children:
+        case, row, failure = results.get(timeout=turns.timeout * len(cases))
+        rows[case] = row
+        if failure:
+            failures.append(f"{case}: {failure}")
+    for child in children:
+        child.join()
     if failures:
-        raise failures[0]
-    for case, row in rows.items():  # accelerate's state is shared: check each case ran in its own precision
+        raise SystemExit("--paired: " + "; ".join(failures))
+    for case, row in rows.items():  # each case's forwards ran in its own precision
         wanted = ["bfloat16"] if "bf16" in case else ["off"]
         if row["autocast"] != wanted:
             raise SystemExit(f"--paired: {case} ran its forwards under autocast {row['autocast']}, not {wanted}")
-    return rows
+    return {case: rows[case] for case in cases}
 
 
-def accelerate_state_per_thread() -> None:
-    """Give every thread its own accelerate state, as accelerate does for multithreaded TPUs.
-
-    accelerate keeps its state (mixed precision among it) in one dict per process, which every ``TrainingArguments``
-    resets: the last Trainer built would decide the precision of every case taking turns.
-    """
-    from accelerate.state import AcceleratorState, GradientState, PartialState, ThreadLocalSharedDict
-
-    for state in (PartialState, AcceleratorState, GradientState):
-        if not isinstance(state.__dict__["_shared_state"], ThreadLocalSharedDict):
-            state._shared_state = ThreadLocalSharedDict()
+def _paired_case(case: str, model, data: dict, args, out: Path, turns: Turns, results) -> None:
+    """One ``--paired`` case, in its own process's main thread; its row (or its failure) goes to ``results``."""
+    try:
+        results.put((case, run_case(case, model, data, args, out, callbacks=[turns.callback(case)]), None))
+    except BaseException as error:  # noqa: BLE001 — reported by the parent, after the other cases stop
+        turns.start.abort()
+        turns.finish.abort()
+        turns.leave(case)
+        results.put((case, None, f"{type(error).__name__}: {error}"))
 
 
 def keep_freed_memory() -> None:
@@ -644,10 +638,8 @@ def main() -> None:
         type=int,
         default=0,
         metavar="STEPS",
-        help="run the cases at the same time in this process, in threads taking turns every STEPS optimiser steps, "
-        "each timed only while it has the turn. BIASED on the AMX Xeon: training in a worker thread ran 20-36%% "
-        "slower than in the main thread (bf16 most), squeezing ratios toward 1 (BENCHMARKS.md); default: one case "
-        "after another",
+        help="run the cases at the same time, one process each, taking turns every STEPS optimiser steps, each timed "
+        "only while it has the turn (a drift-proof ratio); default: one case after another",
     )
     parser.add_argument("--one-case", help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", help=argparse.SUPPRESS)
