@@ -13,7 +13,7 @@ timed over the same number of optimiser steps after a warm-up):
   ours-bf16-eager, ours-bf16-checkpointing  plain matmul attention; gradient checkpointing (by --cases)
   <case>-keepmem  the case with glibc keeping freed memory (mallopt; an experiment, by --cases)
 Every case and repeat runs in a fresh Python process (--in-process: all in this one, as before; --paired N: all
-cases at once in this one, taking turns every N steps, each timed only while it has the turn).
+cases at once, one process each, taking turns every N steps, each timed only while it has the turn).
 Each case records a fingerprint of the (examples, real tokens) of every batch it trained on; the result lists
 the cases whose batches equal the baseline's, so "equal work" is checked, not assumed.
 Inference cases over the test texts: pipeline("text-classification") (batch 1 and 32), a plain length-sorted
