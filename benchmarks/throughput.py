@@ -123,12 +123,12 @@ class PeakRss:
         self._thread.join()
 
 
-_THREAD = threading.local()
+_WAITED = [0.0]  # seconds this process waited for its turn (``--paired``: one case per process)
 
 
 def own_clock() -> float:
-    """Seconds on this thread's clock: wall time, less the time it waited for its turn (``--paired``)."""
-    return time.perf_counter() - getattr(_THREAD, "waited", 0.0)
+    """Seconds on this case's clock: wall time, less the time it waited for its turn (``--paired``)."""
+    return time.perf_counter() - _WAITED[0]
 
 
 class Turns:
@@ -150,7 +150,7 @@ class Turns:
         with self.changed:
             if not self.changed.wait_for(lambda: self.turn.value == index, self.timeout):
                 raise TimeoutError(f"{name} waited {self.timeout} s for its turn")
-        _THREAD.waited = getattr(_THREAD, "waited", 0.0) + time.perf_counter() - started
+        _WAITED[0] += time.perf_counter() - started
 
     def _after(self, name: str) -> int:
         """The next active case after ``name`` in the cases' order (``name`` itself when it is the only one)."""
