@@ -1,5 +1,6 @@
 """Domain-adaptive ELECTRA pretraining on IMDB: the offline MiniLM loaded as the discriminator (with a fresh
-replaced-token-detection head) and a fresh quarter-width generator sharing its embeddings, further trained on
+replaced-token-detection head) and a generator sharing its embeddings (the product's default: MiniLM's lower
+third of layers; ``--generator-init random``: a fresh quarter-width one), further trained on
 the IMDB train reviews; then both the adapted and the original MiniLM are fine-tuned on the same 2,000 IMDB
 train reviews (seeded random sample: the files are sorted by label) and tested on the same 5,000 test reviews.
 
@@ -38,8 +39,8 @@ def adapt(model: str, corpus: Path, out: Path, lr: float, args: argparse.Namespa
     config = build_pretrain_config(
         overrides=[
             f"model.discriminator={model}",
-            f"model.generator_fraction={args.generator_fraction}",
             f"model.generator_init={args.generator_init}",
+            *([f"model.generator_fraction={args.generator_fraction}"] if args.generator_fraction else []),
             f"corpus.paths=[{corpus}]",
             f"corpus.max_length={args.max_length}",
             f"train.max_steps={args.steps}",
@@ -102,9 +103,11 @@ def main() -> None:
     parser.add_argument("--finetune-length", type=int, default=256)
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--finetune-lr", type=float, default=5e-5)
-    parser.add_argument("--generator-init", default="random", choices=["random", "discriminator"])
+    parser.add_argument("--generator-init", default="auto", choices=["auto", "random", "discriminator"])
     parser.add_argument(
-        "--generator-fraction", type=float, default=0.25, help="of the width (random) or depth (discriminator)"
+        "--generator-fraction",
+        type=float,
+        help="of the width (random; default 0.25) or depth (discriminator, auto; default 1/3)",
     )
     parser.add_argument(
         "--baseline",
@@ -138,7 +141,7 @@ def main() -> None:
     baseline = spread(original)
     adapted = []
     for lr in (float(value) for value in args.pretrain_lr.split(",")):
-        name = f"adapted-lr{lr:g}" + ("-warm-generator" if args.generator_init == "discriminator" else "")
+        name = f"adapted-lr{lr:g}" + ("-random-generator" if args.generator_init == "random" else "-warm-generator")
         result = adapt(minilm, corpus, out / name, lr, args)
         rows = [fine_tune_imdb(result.discriminator_dir, name, seed, out, args) for seed in seeds]
         scores = spread(rows)

@@ -1,6 +1,6 @@
 """Domain adaptation: further-pretrain an encoder as an ELECTRA discriminator on movie reviews, then fine-tune it.
 
-    python examples/domain_adaptation.py          # MiniLM-L6 (offline) + a fresh generator, 150 steps on SST-2 text
+    python examples/domain_adaptation.py          # MiniLM-L6 (offline), 150 adaptation steps on SST-2 text
     python examples/domain_adaptation.py --tiny   # a tiny random model: a smoke test (CI runs this)
 
 Shell: electralab pretrain --discriminator <encoder> --corpus reviews.txt train.max_steps=150, then
@@ -21,9 +21,9 @@ corpus = args.output_dir / "sst2_corpus.txt"
 corpus.parent.mkdir(parents=True, exist_ok=True)
 corpus.write_text("\n".join(sentences) + "\n", encoding="utf-8")
 
-# 2. Replaced-token detection: a fresh generator (a quarter of the width) fills masked tokens, the discriminator
-#    (our encoder plus a small head) learns to spot them. Every 25 steps the run shows one sequence: what was
-#    replaced and what was caught (also in pretrain_report.html).
+# 2. Replaced-token detection: a generator (by default a copy of the encoder's lower third of layers) fills masked
+#    tokens, the discriminator (our encoder plus a small head) learns to spot them. Every 25 steps the run shows one
+#    sequence: what was replaced and what was caught (also in pretrain_report.html).
 steps = 150 if not args.tiny else 6
 pretrain_config = el.load_pretrain_config(
     discriminator=args.model,

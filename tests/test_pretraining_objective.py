@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 from conftest import FILLER, SPECIALS, write_encoder
-from transformers import BertConfig, BertModel, ElectraConfig, ElectraForMaskedLM, ElectraForPreTraining
+from transformers import (
+    BertConfig,
+    BertModel,
+    DistilBertConfig,
+    DistilBertModel,
+    ElectraConfig,
+    ElectraForMaskedLM,
+    ElectraForPreTraining,
+)
 
 from electralab.config import ObjectiveConfig, PretrainModelConfig
 from electralab.errors import ConfigError, ModelLoadError
@@ -188,7 +196,7 @@ def test_wrapped_bert_discriminator_shares_its_embeddings(tmp_path):
     bert.save_pretrained(tmp_path / "bert")
     for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
         (tmp_path / "bert" / name).write_bytes((folder / name).read_bytes())
-    pair = build_pair(PretrainModelConfig(discriminator=str(tmp_path / "bert")))
+    pair = build_pair(PretrainModelConfig(discriminator=str(tmp_path / "bert"), generator_init="random"))
     assert isinstance(pair.discriminator, EncoderDiscriminator)
     bert_embeddings = pair.discriminator.encoder.embeddings
     assert (
@@ -286,6 +294,30 @@ def test_a_generator_from_an_electra_discriminator_copies_its_embedding_projecti
         theirs = discriminator.electra(input_ids, output_hidden_states=True).hidden_states[2]
         ours = generator.electra(input_ids, output_hidden_states=True).hidden_states[2]
     torch.testing.assert_close(ours, theirs)
+
+
+def test_adapting_a_pretrained_discriminator_copies_its_lower_third_by_default(tmp_path):
+    pair = build_pair(PretrainModelConfig(discriminator=_bert_folder(tmp_path, layers=6)))
+    assert (pair.generator.config.hidden_size, pair.generator.config.num_hidden_layers) == (32, 2)
+    assert pair.generator_origin == "the discriminator's lower 2 of 6 layers"
+    input_ids = torch.randint(len(SPECIALS), 45, (4, 12))
+    expected = _first_layer_output(pair.discriminator.encoder, input_ids)
+    torch.testing.assert_close(_first_layer_output(pair.generator.electra, input_ids), expected)
+
+
+def test_a_discriminator_whose_layers_cannot_be_copied_gets_a_random_generator_by_default(tmp_path):
+    tokenizer_folder = write_encoder(tmp_path / "tokenizer", FILLER)
+    DistilBertModel(DistilBertConfig(vocab_size=45, dim=32, n_layers=3, n_heads=2, hidden_dim=64,
+                                     max_position_embeddings=256)).save_pretrained(tmp_path / "distil")  # fmt: skip
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
+        (tmp_path / "distil" / name).write_bytes((tokenizer_folder / name).read_bytes())
+    pair = build_pair(PretrainModelConfig(discriminator=str(tmp_path / "distil")))
+    assert (pair.generator.config.hidden_size, pair.generator.config.num_hidden_layers) == (8, 3)
+    assert pair.generator.config.intermediate_size == 16  # a quarter of DistilBERT's hidden_dim
+    assert pair.generator_origin == "fresh (0.25 width)"
+    assert any("DistilBertModel's layers cannot be copied" in note for note in pair.notes)
+    with pytest.raises(ModelLoadError, match="no encoder.layer list"):
+        build_pair(PretrainModelConfig(discriminator=str(tmp_path / "distil"), generator_init="discriminator"))
 
 
 @pytest.mark.parametrize(

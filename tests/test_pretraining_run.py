@@ -86,7 +86,10 @@ def test_run_folder_views_and_metrics(dapt_run):
 def test_saved_models_load_with_shared_embeddings(dapt_run):
     discriminator = ElectraForPreTraining.from_pretrained(dapt_run / "discriminator")
     generator = ElectraForMaskedLM.from_pretrained(dapt_run / "generator")
-    assert generator.config.hidden_size == 8 and generator.config.num_hidden_layers == 2
+    # by default a pretrained discriminator's generator is its lower third: its width, 1 of its 2 layers
+    assert generator.config.hidden_size == 32 and generator.config.num_hidden_layers == 1
+    run = json.loads((dapt_run / "metrics.json").read_text())["run"]
+    assert run["generator"] == "the discriminator's lower 1 of 2 layers"
     assert torch.equal(
         generator.electra.embeddings.word_embeddings.weight, discriminator.electra.embeddings.word_embeddings.weight
     )
@@ -98,17 +101,17 @@ def test_saved_models_load_with_shared_embeddings(dapt_run):
     assert tokenizer.tokenize("good w1") == ["good", "w1"]
 
 
-def test_the_cli_starts_a_generator_from_the_discriminators_lower_layers(toy_encoder, corpus, tmp_path):
+def test_the_cli_builds_a_random_quarter_width_generator_on_request(toy_encoder, corpus, tmp_path):
     code = main(
         ["pretrain", "--discriminator", str(toy_encoder), "--output-dir", str(tmp_path), "--corpus", str(corpus),
-         *FAST, "train.max_steps=2", "model.generator_init=discriminator", "model.generator_fraction=0.5"]
+         *FAST, "train.max_steps=2", "model.generator_init=random"]
     )  # fmt: skip
     assert code == 0
     run_dir = _run_dir(tmp_path)
     generator = ElectraForMaskedLM.from_pretrained(run_dir / "generator")
-    assert generator.config.hidden_size == 32 and generator.config.num_hidden_layers == 1  # width kept, half depth
+    assert generator.config.hidden_size == 8 and generator.config.num_hidden_layers == 2  # quarter width, same depth
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["run"]["generator"] == "the discriminator's lower layers (0.5 depth)"
+    assert metrics["run"]["generator"] == "fresh (0.25 width)"
     assert metrics["run"]["global_step"] == 2
 
 

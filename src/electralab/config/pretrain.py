@@ -31,13 +31,15 @@ class PretrainModelConfig:
     """Train from random weights: a named size (small, base) or an ElectraConfig JSON file/folder."""
     vocab: str | None = None
     """Tokenizer folder (e.g. from `electralab vocab build`); default: the discriminator's tokenizer."""
-    generator_fraction: float = 0.25
-    """Size of a fresh generator as a fraction of the discriminator: of its width (same depth), or with
-    ``generator_init=discriminator`` of its depth (same width)."""
-    generator_init: Literal["random", "discriminator"] = "random"
-    """A fresh generator's weights: random, or a copy of the discriminator's lower layers (its width, the
-    ``generator_fraction`` of its depth): a generator that starts out knowing the language, for adapting an
-    already pretrained encoder to a domain."""
+    generator_init: Literal["auto", "random", "discriminator"] = "auto"
+    """A fresh generator's weights: a copy of the discriminator's lower layers (``discriminator``: its width,
+    ``generator_fraction`` of its depth, a generator that starts out knowing the language) or random
+    (``random``: ``generator_fraction`` of its width, its depth). ``auto``: the copy when adapting a pretrained
+    discriminator whose layers can be copied (it fine-tuned better than a random generator after adapting MiniLM
+    to IMDB: BENCHMARKS.md), random from scratch or when the layers cannot be copied."""
+    generator_fraction: float | None = None
+    """Size of a fresh generator as a fraction of the discriminator: of its depth when copied from it (default
+    1/3), of its width when random (default 0.25, the paper's)."""
     attention: Literal["auto", "sdpa", "eager"] = "auto"
     """Attention kernel of both models: auto (the models' default), sdpa or eager."""
 
@@ -53,7 +55,7 @@ class PretrainModelConfig:
             raise ConfigError(
                 "model.from_scratch needs a vocabulary: pass --vocab (a folder from `electralab vocab build`)"
             )
-        if self.generator_fraction <= 0:
+        if self.generator_fraction is not None and self.generator_fraction <= 0:
             raise ConfigError(f"model.generator_fraction={self.generator_fraction}: expected a number > 0 (e.g. 0.25)")
         if self.generator_init == "discriminator" and (self.generator is not None or self.from_scratch is not None):
             raise ConfigError(

@@ -3,9 +3,10 @@
 Three ways in:
 
 * a generator and a discriminator (hub ids or folders): ``ElectraForMaskedLM`` + any discriminator;
-* a discriminator alone: a fresh ``ElectraForMaskedLM`` sized ``generator_fraction`` of its width, same depth;
-  or (``generator_init=discriminator``) of its width and ``generator_fraction`` of its depth, starting from a copy
-  of the discriminator's lower layers.
+* a discriminator alone: a fresh ``ElectraForMaskedLM`` of its width and ``generator_fraction`` (1/3) of its
+  depth, starting from a copy of the discriminator's lower layers (``generator_init=discriminator``, and ``auto``
+  where the layers can be copied); or random, ``generator_fraction`` (0.25) of its width, same depth
+  (``generator_init=random``, and ``auto`` from scratch).
   The discriminator may be an ELECTRA discriminator or any encoder ``AutoModel`` loads (BERT, RoBERTa, ...),
   which is wrapped with a dense → activation → dense(1) replaced-token-detection head;
 * a named size (``small``, ``base``) or an ``ElectraConfig`` file, from random weights.
@@ -38,6 +39,11 @@ from transformers.activations import get_activation
 from ..config import PretrainModelConfig
 from ..errors import ModelLoadError
 from ..models.loading import load_tokenizer
+
+WARM_DEPTH = 1 / 3
+"""Default depth of a generator copied from the discriminator's lower layers, as a fraction of its layers."""
+FRESH_WIDTH = 0.25
+"""Default width of a random generator, as a fraction of the discriminator's (the ELECTRA paper's)."""
 
 RTD_HEAD_FILE = "rtd_head.safetensors"
 SHARED_EMBEDDINGS = ("word_embeddings", "position_embeddings", "token_type_embeddings", "LayerNorm")
@@ -117,6 +123,8 @@ class ModelPair:
     tokenizer: PreTrainedTokenizerBase
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    generator_origin: str = ""
+    """Where the generator came from, for the run summary."""
 
     @property
     def discriminator_hidden_size(self) -> int:
@@ -215,6 +223,14 @@ def copy_lower_layers(generator: ElectraForMaskedLM, discriminator: Discriminato
     return len(targets)
 
 
+def _feed_forward_size(config: PretrainedConfig) -> int:
+    """The discriminator's feed-forward width (``hidden_dim`` in DistilBERT's config), 4 × hidden if unnamed."""
+    for name in ("intermediate_size", "hidden_dim"):
+        if isinstance(getattr(config, name, None), int):
+            return getattr(config, name)
+    return 4 * config.hidden_size
+
+
 def generator_config(discriminator: Discriminator, fraction: float, by_depth: bool = False) -> ElectraConfig:
     """Config of a fresh generator with the discriminator's embedding shapes.
 
@@ -237,7 +253,7 @@ def generator_config(discriminator: Discriminator, fraction: float, by_depth: bo
         hidden_size=hidden,
         num_hidden_layers=layers,
         num_attention_heads=heads,
-        intermediate_size=max(1, round(config.intermediate_size * width)),
+        intermediate_size=max(1, round(_feed_forward_size(config) * width)),
         hidden_act=getattr(config, "hidden_act", "gelu"),
         hidden_dropout_prob=getattr(config, "hidden_dropout_prob", 0.1),
         attention_probs_dropout_prob=getattr(config, "attention_probs_dropout_prob", 0.1),
@@ -348,27 +364,51 @@ def build_pair(config: PretrainModelConfig) -> ModelPair:
     if config.generator is not None:
         generator = _from_pretrained(ElectraForMaskedLM, config.generator, "generator")
         _check_generator_vocab(config.generator, config.discriminator, tokenizer)  # type: ignore[arg-type]
-    elif config.generator_init == "discriminator":
-        generator = ElectraForMaskedLM(generator_config(discriminator, config.generator_fraction, by_depth=True))
-        copied = copy_lower_layers(generator, discriminator)
-        notes.append(
-            f"generator from the discriminator's lower {copied} of {discriminator.config.num_hidden_layers} layers "
-            f"(hidden {generator.config.hidden_size}); its prediction head starts fresh"
-        )
+        origin = config.generator
+    elif config.generator_init == "random" or config.from_scratch is not None:
+        generator, origin = _random_generator(discriminator, config.generator_fraction, notes)
     else:
-        generator = ElectraForMaskedLM(generator_config(discriminator, config.generator_fraction))
-        notes.append(
-            f"fresh generator: hidden {generator.config.hidden_size} "
-            f"({config.generator_fraction:g} of {discriminator.config.hidden_size}), "
-            f"{generator.config.num_hidden_layers} layers"
-        )
+        try:
+            generator, origin = _warm_generator(discriminator, config.generator_fraction, notes)
+        except ModelLoadError:
+            if config.generator_init == "discriminator":
+                raise
+            encoder = type(discriminator_encoder(discriminator)).__name__
+            notes.append(f"generator_init=auto: {encoder}'s layers cannot be copied into an ELECTRA generator")
+            generator, origin = _random_generator(discriminator, config.generator_fraction, notes)
     if generator.config.hidden_size > discriminator.config.hidden_size:
         warnings.append(
             COLLAPSE_WARNING.format(gen=generator.config.hidden_size, disc=discriminator.config.hidden_size)
         )
     shared = tie_embeddings(generator, discriminator)
     notes.append(f"shared embeddings: {', '.join(shared)}; generator output tied to the word embeddings")
-    return ModelPair(generator, discriminator, tokenizer, notes, warnings)
+    return ModelPair(generator, discriminator, tokenizer, notes, warnings, origin)
+
+
+def _warm_generator(
+    discriminator: Discriminator, fraction: float | None, notes: list[str]
+) -> tuple[ElectraForMaskedLM, str]:
+    """A generator of the discriminator's width whose layers start as copies of its lower layers."""
+    generator = ElectraForMaskedLM(generator_config(discriminator, fraction or WARM_DEPTH, by_depth=True))
+    copied = copy_lower_layers(generator, discriminator)
+    notes.append(
+        f"generator from the discriminator's lower {copied} of {discriminator.config.num_hidden_layers} layers "
+        f"(hidden {generator.config.hidden_size}); its prediction head starts fresh"
+    )
+    return generator, f"the discriminator's lower {copied} of {discriminator.config.num_hidden_layers} layers"
+
+
+def _random_generator(
+    discriminator: Discriminator, fraction: float | None, notes: list[str]
+) -> tuple[ElectraForMaskedLM, str]:
+    """A randomly initialised generator, ``fraction`` of the discriminator's width at its depth."""
+    width = fraction or FRESH_WIDTH
+    generator = ElectraForMaskedLM(generator_config(discriminator, width))
+    notes.append(
+        f"fresh generator: hidden {generator.config.hidden_size} ({width:g} of {discriminator.config.hidden_size}), "
+        f"{generator.config.num_hidden_layers} layers"
+    )
+    return generator, f"fresh ({width:g} width)"
 
 
 def save_pair(pair: ModelPair, run_dir: Path) -> tuple[Path, Path]:

@@ -14,7 +14,7 @@ from typing import Any
 import datasets
 from rich.console import Console
 
-from ..config import PretrainConfig, PretrainModelConfig, PretrainTrainConfig, pretrain_config_from_dict
+from ..config import PretrainConfig, PretrainTrainConfig, pretrain_config_from_dict
 from ..config.pretrain import CONFIG_NAME
 from ..engine.callbacks import LogFinalStep
 from ..models.loading import set_attention
@@ -91,7 +91,7 @@ class ElectraPretraining(Task):
             warnings=list(pair.warnings),
             summary={
                 "discriminator": config.model.discriminator or f"scratch:{config.model.from_scratch}",
-                "generator": config.model.generator or fresh_generator(config.model),
+                "generator": pair.generator_origin,
                 "sequences": len(dataset) if isinstance(dataset, datasets.Dataset) else None,
                 "learning_rate": learning_rate,
                 "warmup_steps": warmup,
@@ -161,13 +161,6 @@ def learning_rate_notes(config: PretrainConfig, learning_rate: float) -> list[st
         "adapting it to IMDB, six seeds out of six worse (BENCHMARKS.md, domain-adaptive pretraining); set "
         "train.learning_rate to override"
     ]
-
-
-def fresh_generator(model: PretrainModelConfig) -> str:
-    """How a fresh generator was made, for the run summary."""
-    if model.generator_init == "discriminator":
-        return f"the discriminator's lower layers ({model.generator_fraction:g} depth)"
-    return f"fresh ({model.generator_fraction:g} width)"
 
 
 __all__ = ["REPORT_NAME", "ElectraPretraining", "total_steps"]
