@@ -37,6 +37,7 @@ import ctypes
 import hashlib
 import json
 import multiprocessing
+import queue
 import subprocess
 import sys
 import tempfile
@@ -535,12 +536,7 @@ def paired_cases(cases: list[str], model: str | Path, data: dict, args, out: Pat
                 for case in cases]  # fmt: skip
     for child in children:
         child.start()
-    rows, failures = {}, []
-    for _ in children:
-        case, row, failure = results.get(timeout=turns.timeout * len(cases))
-        rows[case] = row
-        if failure:
-            failures.append(f"{case}: {failure}")
+    rows, failures = collect_rows(dict(zip(cases, children, strict=True)), results, turns)
     for child in children:
         child.join()
     if failures:
@@ -550,6 +546,38 @@ def paired_cases(cases: list[str], model: str | Path, data: dict, args, out: Pat
         if row["autocast"] != wanted:
             raise SystemExit(f"--paired: {case} ran its forwards under autocast {row['autocast']}, not {wanted}")
     return {case: rows[case] for case in cases}
+
+
+def collect_rows(children: dict, results, turns: Turns, poll: float = 5.0) -> tuple[dict, list[str]]:
+    """Each case's row (``None`` if it failed) and the failures, as the children report them.
+
+    A child that exits without reporting (killed, crashed) is a failure too: it leaves the turns and breaks the
+    barriers, so the other cases stop at once instead of waiting out the turn timeout."""
+    rows: dict = {}
+    failures: list[str] = []
+    silent: set[str] = set()  # exited without a report at the last poll (its report may still be in the pipe)
+    deadline = time.monotonic() + turns.timeout * len(children)
+    while len(rows) < len(children):
+        try:
+            case, row, failure = results.get(timeout=poll)
+        except queue.Empty:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"--paired: no report from {sorted(set(children) - set(rows))}") from None
+            for case, child in children.items():
+                if case in rows or child.exitcode is None:
+                    continue
+                if case in silent:
+                    rows[case] = None
+                    failures.append(f"{case}: its process exited with code {child.exitcode} without reporting")
+                    turns.start.abort()
+                    turns.finish.abort()
+                    turns.leave(case)
+                silent.add(case)
+            continue
+        rows[case] = row
+        if failure:
+            failures.append(f"{case}: {failure}")
+    return rows, failures
 
 
 def _paired_case(case: str, model, data: dict, args, out: Path, turns: Turns, results) -> None:
