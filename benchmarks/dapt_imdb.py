@@ -6,7 +6,7 @@ train reviews (seeded random sample: the files are sorted by label) and tested o
 
 Usage: python benchmarks/dapt_imdb.py [--steps 600] [--precision bf16] [--pretrain-lr 1e-4,2e-5] [--seeds 42,43,44]
        [--train-rows 1000] [--result dapt_imdb_1000] [--generator-init discriminator --generator-fraction 0.34]
-       [--mask-prob 0.15] [--baseline results/<earlier>.json]  (reuse the original MiniLM's fine-tunes of an earlier
+       [--mask-prob 0.25] [--baseline results/<earlier>.json]  (reuse the original MiniLM's fine-tunes of an earlier
        run: its rows of the seeds asked for)
 Each adaptation learning rate gets its own run; the original and every adapted encoder are fine-tuned with each seed.
 """
@@ -44,7 +44,7 @@ def adapt(model: str, corpus: Path, out: Path, lr: float, args: argparse.Namespa
             *([f"model.generator_fraction={args.generator_fraction}"] if args.generator_fraction else []),
             f"corpus.paths=[{corpus}]",
             f"corpus.max_length={args.max_length}",
-            f"objective.mask_prob={args.mask_prob}",
+            *([f"objective.mask_prob={args.mask_prob}"] if args.mask_prob else []),
             f"train.max_steps={args.steps}",
             f"train.batch_size={args.batch_size}",
             f"train.learning_rate={lr}",
@@ -99,7 +99,9 @@ def main() -> None:
     parser.add_argument(
         "--pretrain-lr", default="1e-4", help="peak learning rate(s) of the adaptation, comma-separated: one run each"
     )
-    parser.add_argument("--mask-prob", type=float, default=0.15, help="fraction of tokens the generator fills")
+    parser.add_argument(
+        "--mask-prob", type=float, help="fraction of tokens the generator fills (default: the product's)"
+    )
     parser.add_argument("--precision", default="bf16", choices=["fp32", "bf16"])
     parser.add_argument("--train-rows", type=int, default=2_000)
     parser.add_argument("--test-rows", type=int, default=5_000)
@@ -145,7 +147,7 @@ def main() -> None:
     adapted = []
     for lr in (float(value) for value in args.pretrain_lr.split(",")):
         name = f"adapted-lr{lr:g}" + ("-random-generator" if args.generator_init == "random" else "-warm-generator")
-        name += f"-mask{args.mask_prob:g}" if args.mask_prob != 0.15 else ""
+        name += f"-mask{args.mask_prob:g}" if args.mask_prob else ""
         result = adapt(minilm, corpus, out / name, lr, args)
         rows = [fine_tune_imdb(result.discriminator_dir, name, seed, out, args) for seed in seeds]
         scores = spread(rows)
@@ -159,7 +161,6 @@ def main() -> None:
                     "precision": args.precision,
                     "batch_size": args.batch_size,
                     "max_length": args.max_length,
-                    "mask_prob": args.mask_prob,
                     "report": str(result.run_dir / "pretrain_report.html"),
                 },
                 "diagnostics_over_steps": diagnostics_curve(result.run_dir),

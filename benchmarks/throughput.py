@@ -173,6 +173,12 @@ class Turns:
                 self.turn.value = self._after(name)
             self.changed.notify_all()
 
+    def drop(self, name: str) -> None:
+        """``name`` failed: break the barriers so the other cases stop too, and take it out of the turns."""
+        self.start.abort()
+        self.finish.abort()
+        self.leave(name)
+
     def callback(self, name: str) -> TrainerCallback:
         turns = self
 
@@ -532,12 +538,12 @@ def paired_cases(cases: list[str], model: str | Path, data: dict, args, out: Pat
     context = multiprocessing.get_context("spawn")
     turns = Turns(cases, args.paired, context)
     results = context.Queue()
-    children = [context.Process(target=_paired_case, args=(case, model, data, args, out / case, turns, results))
-                for case in cases]  # fmt: skip
-    for child in children:
+    children = {case: context.Process(target=_paired_case, args=(case, model, data, args, out / case, turns, results))
+                for case in cases}  # fmt: skip
+    for child in children.values():
         child.start()
-    rows, failures = collect_rows(dict(zip(cases, children, strict=True)), results, turns)
-    for child in children:
+    rows, failures = collect_rows(children, results, turns)
+    for child in children.values():
         child.join()
     if failures:
         raise SystemExit("--paired: " + "; ".join(failures))
@@ -569,9 +575,7 @@ def collect_rows(children: dict, results, turns: Turns, poll: float = 5.0) -> tu
                 if case in silent:
                     rows[case] = None
                     failures.append(f"{case}: its process exited with code {child.exitcode} without reporting")
-                    turns.start.abort()
-                    turns.finish.abort()
-                    turns.leave(case)
+                    turns.drop(case)
                 silent.add(case)
             continue
         rows[case] = row
@@ -585,9 +589,7 @@ def _paired_case(case: str, model, data: dict, args, out: Path, turns: Turns, re
     try:
         results.put((case, run_case(case, model, data, args, out, callbacks=[turns.callback(case)]), None))
     except BaseException as error:  # noqa: BLE001 — reported by the parent, after the other cases stop
-        turns.start.abort()
-        turns.finish.abort()
-        turns.leave(case)
+        turns.drop(case)
         results.put((case, None, f"{type(error).__name__}: {error}"))
 
 

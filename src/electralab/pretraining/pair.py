@@ -391,11 +391,9 @@ def _warm_generator(
     """A generator of the discriminator's width whose layers start as copies of its lower layers."""
     generator = ElectraForMaskedLM(generator_config(discriminator, fraction or WARM_DEPTH, by_depth=True))
     copied = copy_lower_layers(generator, discriminator)
-    notes.append(
-        f"generator from the discriminator's lower {copied} of {discriminator.config.num_hidden_layers} layers "
-        f"(hidden {generator.config.hidden_size}); its prediction head starts fresh"
-    )
-    return generator, f"the discriminator's lower {copied} of {discriminator.config.num_hidden_layers} layers"
+    origin = f"the discriminator's lower {copied} of {discriminator.config.num_hidden_layers} layers"
+    notes.append(f"generator from {origin} (hidden {generator.config.hidden_size}); its prediction head starts fresh")
+    return generator, origin
 
 
 def _random_generator(
